@@ -1,0 +1,42 @@
+/// Identifies a client session for exactly-once proposals (Raft dissertation §6.3).
+///
+/// 128 bits so that a client can pick its own id at random without asking the cluster. `ClientID.none`
+/// (zero) opts out: its proposals are applied every time they are committed, retries included.
+public struct ClientID: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+
+    public init(high: UInt64 = 0, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// The id that disables session tracking.
+    public static let none = ClientID(high: 0, low: 0)
+
+    public var isNone: Bool { high == 0 && low == 0 }
+
+    public static func < (lhs: ClientID, rhs: ClientID) -> Bool {
+        (lhs.high, lhs.low) < (rhs.high, rhs.low)
+    }
+
+    public var description: String {
+        high == 0 ? "client-\(low)" : "client-\(String(high, radix: 16))-\(String(low, radix: 16))"
+    }
+}
+
+extension DriverCoding.Writer {
+    /// Low half first, then high half, each little-endian.
+    mutating func write(_ client: ClientID) {
+        write(client.low)
+        write(client.high)
+    }
+}
+
+extension DriverCoding.Reader {
+    mutating func readClientID() throws(RaftError) -> ClientID {
+        let low = try readUInt64()
+        let high = try readUInt64()
+        return ClientID(high: high, low: low)
+    }
+}

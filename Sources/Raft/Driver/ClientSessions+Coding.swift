@@ -1,0 +1,54 @@
+/// The session table's byte format, carried inside every snapshot the driver takes:
+///
+///     u8  version (1)
+///     u32 session count
+///     per session, in ascending client order (so equal tables give equal bytes):
+///         16 bytes client id (low u64, high u64), u64 sequence, u64 last active index,
+///         u8 1 + u32 length + result bytes, or u8 0 when the result is unknown
+///
+/// All integers little-endian.
+extension ClientSessions {
+    static let formatVersion: UInt8 = 1
+
+    /// The table as bytes (see the format above).
+    public func encoded() -> [UInt8] {
+        var writer = DriverCoding.Writer(reservingCapacity: 5 + sessions.count * 48)
+        writer.write(Self.formatVersion)
+        writer.write(UInt32(sessions.count))
+        for client in sessions.keys.sorted() {
+            let session = sessions[client]!
+            writer.write(client)
+            writer.write(session.sequence)
+            writer.write(session.lastActiveIndex)
+            if let result = session.result {
+                writer.write(UInt8(1))
+                writer.writeLengthPrefixed(result)
+            } else {
+                writer.write(UInt8(0))
+            }
+        }
+        return writer.bytes
+    }
+
+    /// Decodes `encoded()`, applying this node's limits. Throws `corruptStorage` for anything else.
+    public init(decoding bytes: [UInt8], idleEntries: UInt64, maxSessions: Int) throws(RaftError) {
+        var reader = DriverCoding.Reader(bytes, what: "client session table")
+        let version = try reader.readUInt8()
+        guard version == Self.formatVersion else {
+            throw .corruptStorage("client session table: unknown version \(version)")
+        }
+        let count = try reader.readUInt32()
+        var sessions: [ClientID: Session] = [:]
+        for _ in 0..<count {
+            let client = try reader.readClientID()
+            let sequence = try reader.readUInt64()
+            let lastActive = try reader.readUInt64()
+            let result: [UInt8]? = try reader.readUInt8() == 1 ? reader.readLengthPrefixed() : nil
+            sessions[client] = Session(sequence: sequence, result: result, lastActiveIndex: lastActive)
+        }
+        guard reader.remaining == 0 else {
+            throw .corruptStorage("client session table: \(reader.remaining) trailing bytes")
+        }
+        self.init(sessions: sessions, idleEntries: idleEntries, maxSessions: maxSessions)
+    }
+}

@@ -1,0 +1,76 @@
+import Synchronization
+
+/// The run loop's queue of events: any thread posts, the loop takes everything queued at once.
+///
+/// Taking all queued events in one go is what makes group commit work: proposals that arrive while the
+/// loop waits for an fsync are all handed to the core before the next `ready()`, so they share one Ready
+/// and one fsync. A plain `AsyncStream<NodeEvent>` cannot be drained without awaiting each element, so the
+/// events sit in a locked array and an `AsyncStream<Void>` (keeping at most one element) only wakes the
+/// loop.
+///
+/// Bounded: past `maxEvents` queued events new ones are refused (requests fail, messages are dropped:
+/// the network may drop them anyway). Ticks are not queued: a pending tick is a flag, so a stalled loop
+/// sees one tick, not a burst that would fire its election timer at once (as Go's ticker does for etcd).
+final class EventInbox: Sendable {
+    struct State {
+        var events: [NodeEvent] = []
+        var tick = false
+        var closed = false
+    }
+
+    static let maxEvents = 100_000
+
+    private let state = Mutex(State())
+    let wakeups: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+
+    init() {
+        (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Queues `event`; returns why not (and queues nothing) when the inbox is closed or full.
+    @discardableResult
+    func post(_ event: NodeEvent) -> RaftError? {
+        let refusal: RaftError? = state.withLock { state in
+            if state.closed { return .stopped }
+            guard state.events.count < Self.maxEvents else {
+                return .proposalDropped("the node's event queue holds \(Self.maxEvents) events; it is overloaded")
+            }
+            state.events.append(event)
+            return nil
+        }
+        if refusal == nil { wake.yield() }
+        return refusal
+    }
+
+    func postTick() {
+        let accepted = state.withLock { state in
+            guard !state.closed else { return false }
+            state.tick = true
+            return true
+        }
+        if accepted { wake.yield() }
+    }
+
+    /// Everything queued, oldest first, and whether a tick is due.
+    func take() -> (events: [NodeEvent], tick: Bool) {
+        state.withLock { state in
+            defer {
+                state.events = []
+                state.tick = false
+            }
+            return (state.events, state.tick)
+        }
+    }
+
+    /// Refuses further events and returns those still queued (their requests must be failed).
+    func close() -> [NodeEvent] {
+        let left = state.withLock { state in
+            state.closed = true
+            defer { state.events = [] }
+            return state.events
+        }
+        wake.finish()
+        return left
+    }
+}

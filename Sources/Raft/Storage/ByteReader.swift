@@ -1,0 +1,59 @@
+/// Reads what `ByteWriter` wrote, from a range of a byte array, and throws instead of trapping when the
+/// bytes run out: stored bytes are untrusted input.
+struct ByteReader {
+    private let bytes: [UInt8]
+    private let end: Int
+    /// The position of the next byte to read, counted from the start of the array.
+    private(set) var offset: Int
+
+    /// Reads `bytes[range]`.
+    init(_ bytes: [UInt8], range: Range<Int>) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count, "range \(range) of \(bytes.count) bytes")
+        self.bytes = bytes
+        self.offset = range.lowerBound
+        self.end = range.upperBound
+    }
+
+    /// Bytes left to read.
+    var remaining: Int { end - offset }
+
+    mutating func readUInt8() throws(StorageFormatError) -> UInt8 {
+        try need(1, for: "a byte")
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    mutating func readUInt32() throws(StorageFormatError) -> UInt32 {
+        try need(4, for: "a 32-bit integer")
+        defer { offset += 4 }
+        return bytes.withUnsafeBytes { UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+    }
+
+    mutating func readUInt64() throws(StorageFormatError) -> UInt64 {
+        try need(8, for: "a 64-bit integer")
+        defer { offset += 8 }
+        return bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+    }
+
+    mutating func readBytes(count: Int) throws(StorageFormatError) -> [UInt8] {
+        try need(count, for: "\(count) bytes of data")
+        defer { offset += count }
+        return Array(bytes[offset..<offset + count])
+    }
+
+    private func need(_ count: Int, for what: String) throws(StorageFormatError) {
+        guard count <= remaining else {
+            throw StorageFormatError("\(what) runs past the end (\(remaining) bytes left at byte \(offset))")
+        }
+    }
+}
+
+/// Stored bytes that do not decode; callers add the file and offset and throw `RaftError.corruptStorage`.
+struct StorageFormatError: Error, Equatable, CustomStringConvertible {
+    /// What is wrong, without the location.
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

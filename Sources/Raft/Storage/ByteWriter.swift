@@ -1,0 +1,39 @@
+/// Builds the bytes of a storage file: fixed-width integers, little-endian, whatever the machine, so a
+/// data directory moves between hosts. Explicit rather than `Codable` so the format is the code.
+struct ByteWriter {
+    /// What has been written so far.
+    private(set) var bytes: [UInt8]
+
+    /// An empty buffer with room for `capacity` bytes.
+    init(capacity: Int = 0) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// The number of bytes written so far.
+    var count: Int { bytes.count }
+
+    mutating func append(_ value: UInt8) {
+        bytes.append(value)
+    }
+
+    mutating func append(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func append(contentsOf data: [UInt8]) {
+        bytes.append(contentsOf: data)
+    }
+
+    /// Replaces four bytes at `offset`: headers hold lengths and checksums known only at the end.
+    mutating func overwrite(_ value: UInt32, at offset: Int) {
+        precondition(offset >= 0 && offset + 4 <= bytes.count, "overwrite at \(offset) of \(bytes.count) bytes")
+        withUnsafeBytes(of: value.littleEndian) { raw in
+            for (position, byte) in raw.enumerated() { bytes[offset + position] = byte }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+# Shared helpers for the scripts in this folder. Source it; do not run it.
+
+# The repository root, whatever the caller's working directory.
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# ensure_packages PKG...: installs the Debian packages that are missing (needs root or sudo).
+ensure_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    log "installing missing system packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+}
+
+# ensure_swift: the toolchain must already be on PATH (it is not a Debian package).
+ensure_swift() {
+    command -v swift >/dev/null 2>&1 || [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+    command -v swift >/dev/null 2>&1 || die "swift is not installed; install Swift 6.1 or newer and retry"
+}
+
+# System packages every build needs. Modules add theirs here as they land.
+BUILD_PACKAGES=(pkg-config)
