@@ -132,7 +132,8 @@ extension RaftCore {
         }
         progress[m.from] = pr
         if maybeCommit() {
-            broadcastAppend(sendIfEmpty: false)
+            // Followers learn the new commit index now rather than at the next heartbeat.
+            broadcastAppend(sendIfEmpty: true)
         } else {
             while maybeSendAppend(to: m.from, sendIfEmpty: false) {}
         }

@@ -79,6 +79,12 @@ public struct RaftCore: Sendable {
     /// The latest snapshot this node holds (index 0 when none).
     public var snapshotMetadata: SnapshotMetadata { log.snapshot.metadata }
 
+    /// The membership as of `index` (not below the snapshot): what a snapshot taken there MUST record.
+    public func configuration(atIndex index: UInt64) -> Configuration { log.configuration(at: index) }
+
+    /// The term of the entry at `index`; nil when compacted away or past the end.
+    public func term(atIndex index: UInt64) -> UInt64? { log.term(at: index) }
+
     /// The entry at `index`, if the log still holds it.
     public func entry(at index: UInt64) -> Entry? { log.entry(at: index) }
 

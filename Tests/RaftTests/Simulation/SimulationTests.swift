@@ -18,9 +18,21 @@ enum Seeds {
 
 @Suite("Simulation")
 struct SimulationTests {
-    @Test("no safety violation and nothing acknowledged lost under every fault", arguments: Seeds.ci(24))
+    @Test("no safety violation and nothing acknowledged lost under every fault", arguments: Seeds.ci(40))
     func allFaults(seed: UInt64) {
         var sim = Simulator(seed: seed)
+        sim.run()
+        #expect(sim.violations.isEmpty, "replay with SIM_SEED=\(seed): \(sim.violations.joined(separator: "; "))")
+        #expect(sim.history.acknowledged.count > 50, "seed \(seed): only \(sim.history.acknowledged.count) writes acknowledged")
+    }
+
+    @Test("a 3-node cluster under crashes, torn writes, pauses and partitions loses nothing", arguments: Seeds.ci(24))
+    func threeNodes(seed: UInt64) {
+        var options = SimOptions()
+        options.voters = 3
+        options.spares = 1
+        options.faults = [.partitions, .crashes, .tornWrites, .pauses, .loss, .membership]
+        var sim = Simulator(seed: seed &+ 1_000_000, options: options)
         sim.run()
         #expect(sim.violations.isEmpty, "replay with SIM_SEED=\(seed): \(sim.violations.joined(separator: "; "))")
         #expect(sim.history.acknowledged.count > 50, "seed \(seed): only \(sim.history.acknowledged.count) writes acknowledged")
