@@ -12,8 +12,6 @@ final class Applier: @unchecked Sendable {
     let stateMachine: any StateMachine
     let logger: Logger
     private(set) var sessions: ClientSessions
-    /// The membership as of `appliedIndex`, for the metadata of snapshots taken here.
-    private(set) var configuration = Configuration()
     /// The last entry applied, of any kind, and its term.
     private(set) var appliedIndex: UInt64 = 0
     private(set) var appliedTerm: UInt64 = 0
@@ -74,14 +72,15 @@ final class Applier: @unchecked Sendable {
         return report
     }
 
-    /// The state machine's image wrapped with the session table, at `appliedIndex`.
+    /// The state machine's image wrapped with the session table, at `appliedIndex`. The run loop fills in
+    /// the membership from the log.
     func takeSnapshot() -> Result<Snapshot, RaftError> {
         if let failure { return .failure(failure) }
         guard appliedIndex > 0 else { return .failure(.unavailable(0)) }
         do throws(RaftError) {
             let data = try callStateMachine { try stateMachine.snapshot() }
             let envelope = SnapshotEnvelope(sessions: sessions.encoded(), stateMachineData: data)
-            let metadata = SnapshotMetadata(index: appliedIndex, term: appliedTerm, configuration: configuration)
+            let metadata = SnapshotMetadata(index: appliedIndex, term: appliedTerm)
             return .success(Snapshot(metadata: metadata, data: envelope.encoded))
         } catch {
             return .failure(error)
@@ -100,7 +99,6 @@ final class Applier: @unchecked Sendable {
             stateMachineIndex = snapshot.metadata.index
         }
         sessions = restored
-        configuration = snapshot.metadata.configuration
         appliedIndex = snapshot.metadata.index
         appliedTerm = snapshot.metadata.term
         logger.debug("restored snapshot", metadata: ["raft.snapshot": "\(snapshot.metadata.index)"])
@@ -111,9 +109,6 @@ final class Applier: @unchecked Sendable {
         case .noop:
             break
         case .configChange:
-            if let change = ConfigChange(decoding: entry.data), let next = configuration.applying(change) {
-                configuration = next
-            }
             report.configEntries.append(entry)
         case .normal:
             try applyNormal(entry, into: &report)

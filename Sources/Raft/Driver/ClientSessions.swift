@@ -38,12 +38,14 @@ public struct ClientSessions: Sendable {
     public let idleEntries: UInt64
     /// At most this many sessions are kept.
     public let maxSessions: Int
+    /// The live sessions by client.
     public private(set) var sessions: [ClientID: Session] = [:]
     /// Every `record`, oldest first, so eviction never scans the table. Entries whose session was touched
     /// again later are skipped when they reach the head. Derived state: rebuilt when decoding.
     private var touches: [(index: UInt64, client: ClientID)] = []
     private var touchesHead = 0
 
+    /// An empty table with the given limits.
     public init(idleEntries: UInt64 = 1_000_000, maxSessions: Int = 100_000) {
         precondition(idleEntries > 0 && maxSessions > 0,
                      "session limits must be positive: idleEntries \(idleEntries), maxSessions \(maxSessions)")
@@ -68,7 +70,8 @@ public struct ClientSessions: Sendable {
         guard !client.isNone else { return }
         if let existing = sessions[client] {
             precondition(sequence > existing.sequence && index > existing.lastActiveIndex,
-                         "\(client): recording sequence \(sequence) at \(index) after \(existing.sequence) at \(existing.lastActiveIndex)")
+                         "\(client): recording sequence \(sequence) at \(index) after \(existing.sequence) "
+                            + "at \(existing.lastActiveIndex)")
         }
         sessions[client] = Session(sequence: sequence, result: result, lastActiveIndex: index)
         touches.append((index, client))

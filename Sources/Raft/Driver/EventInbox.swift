@@ -43,13 +43,16 @@ final class EventInbox: Sendable {
         return refusal
     }
 
-    func postTick() {
+    /// Marks a tick due; returns false once the inbox is closed (the timer then ends).
+    @discardableResult
+    func postTick() -> Bool {
         let accepted = state.withLock { state in
             guard !state.closed else { return false }
             state.tick = true
             return true
         }
         if accepted { wake.yield() }
+        return accepted
     }
 
     /// Everything queued, oldest first, and whether a tick is due.

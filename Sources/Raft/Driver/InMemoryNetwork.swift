@@ -39,6 +39,7 @@ public final class InMemoryNetwork: Sendable {
 
     let state = Mutex(State())
 
+    /// A network with every link up and no delay.
     public init() {}
 
     /// A transport that sends as `node` and receives what is addressed to it.

@@ -13,16 +13,19 @@ public final class InMemoryTransport: Transport {
         self.network = network
     }
 
+    /// Registers with the network; a restarted node replaces its previous registration.
     public func start(_ deliver: @escaping @Sendable (TransportEvent) -> Void) {
         let registered = network.register(node, deliver: deliver)
         incarnation.withLock { $0 = registered }
     }
 
+    /// Routes through the network at once (or after the link's delay); never blocks.
     public func send(_ messages: [Message]) {
         guard !messages.isEmpty, incarnation.withLock({ $0 }) != nil else { return }
         network.route(messages, from: node)
     }
 
+    /// Unregisters: messages to this node are dropped and reported unreachable to their senders.
     public func stop() {
         guard let registered = incarnation.withLock({ value -> UInt64? in
             defer { value = nil }

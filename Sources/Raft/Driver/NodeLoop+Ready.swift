@@ -104,17 +104,23 @@ extension NodeLoop {
     /// the snapshot to be durable first).
     func snapshotTaken(_ result: Result<Snapshot, RaftError>) async {
         snapshotInFlight = false
-        let snapshot: Snapshot
-        switch result {
-        case .success(let taken): snapshot = taken
-        case .failure(let error):
-            logger.error("state machine snapshot failed; retrying after another interval",
-                         metadata: ["raft.error": "\(error)"])
+        guard case .success(var snapshot) = result else {
+            if case .failure(let error) = result {
+                logger.error("state machine snapshot failed; retrying after another interval",
+                             metadata: ["raft.error": "\(error)"])
+            }
             return
         }
         let index = snapshot.metadata.index
         // A newer snapshot from the leader may have arrived while this one was taken.
         guard index > core.snapshotMetadata.index else { return }
+        // The log is the authority on membership at `index` (the core records the same on compaction).
+        snapshot.metadata.configuration = core.configuration(atIndex: index)
+        await store(snapshot)
+    }
+
+    private func store(_ snapshot: Snapshot) async {
+        let index = snapshot.metadata.index
         let storage = storage
         if let error = await persistQueue.run({ () -> RaftError? in
             do throws(RaftError) { try storage.saveSnapshot(snapshot) } catch { return error }

@@ -6,7 +6,8 @@ import Synchronization
 ///
 /// One task (`NodeLoop`) owns the core and reads events from an inbox; storage writes run on a dedicated
 /// persist thread and the state machine on a dedicated apply thread, never on Swift's cooperative pool.
-/// Callers on any task use the async methods below; each waits at most `requestTimeout`.
+/// Callers on any task use the async methods below; each waits at most `requestTimeout`. The owner MUST
+/// call `stop()` when done (after `start()` returned): the run loop and timer hold the node alive.
 ///
 /// Proposals are exactly-once per (client, sequence) through `ClientSessions`; their answers return to
 /// the node that proposed them (the envelope names that node and a request id). A request fails early,
@@ -76,9 +77,10 @@ public final class RaftNode: Sendable {
         let loopTask = Task { await loop.run() }
         let interval = parts.options.tickInterval
         let timerTask = Task {
+            // Ends with stop(), or by itself when the loop stopped after a failure.
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                inbox.postTick()
+                if !inbox.postTick() { return }
             }
         }
         phase.withLock { $0 = .running(loop: loopTask, timer: timerTask) }

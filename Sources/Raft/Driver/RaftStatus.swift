@@ -2,8 +2,11 @@ import Synchronization
 
 /// A point-in-time view of a `RaftNode`, published by its run loop after every step.
 public struct RaftStatus: Sendable, Equatable, CustomStringConvertible {
+    /// The node this describes.
     public var id: NodeID
+    /// The node's current term.
     public var term: UInt64 = 0
+    /// The role the node plays in `term`.
     public var role: Role = .follower
     /// The leader this node knows of, or `noNode`.
     public var leader: NodeID = noNode
@@ -20,10 +23,12 @@ public struct RaftStatus: Sendable, Equatable, CustomStringConvertible {
     /// False before `start()` and after the node stopped (by `stop()` or a fatal storage error).
     public var isRunning = false
 
+    /// The status of a node that has not started.
     public init(id: NodeID) {
         self.id = id
     }
 
+    /// One line for logs and test failures.
     public var description: String {
         "node \(id) term \(term) \(role.rawValue) leader \(leader) commit \(commitIndex) applied \(appliedIndex) "
             + "last \(lastIndex) snapshot \(snapshotIndex) voters \(configuration.voters.sorted())"

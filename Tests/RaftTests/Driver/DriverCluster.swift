@@ -77,6 +77,13 @@ final class DriverCluster {
         return found
     }
 
+    /// The highest commit index any node has published. A node publishes its status at the end of its
+    /// loop's turn, so a leader's may briefly lag a follower that already applied a new entry; the
+    /// maximum over all nodes is a target every node must reach.
+    var highestCommit: UInt64 {
+        nodes.values.map(\.status.commitIndex).max() ?? 0
+    }
+
     /// Waits until every node in `members` has applied at least `index`.
     func waitForApplied(_ index: UInt64, on members: [NodeID]? = nil, timeout: Duration = .seconds(8)) async -> Bool {
         await pollUntil(timeout: timeout) {

@@ -24,6 +24,7 @@ struct SimulationTests {
         sim.run()
         #expect(sim.violations.isEmpty, "replay with SIM_SEED=\(seed): \(sim.violations.joined(separator: "; "))")
         #expect(sim.history.acknowledged.count > 50, "seed \(seed): only \(sim.history.acknowledged.count) writes acknowledged")
+        expectLinearizable(sim, seed: seed)
     }
 
     @Test("a 3-node cluster under crashes, torn writes, pauses and partitions loses nothing", arguments: Seeds.ci(24))
@@ -36,6 +37,34 @@ struct SimulationTests {
         sim.run()
         #expect(sim.violations.isEmpty, "replay with SIM_SEED=\(seed): \(sim.violations.joined(separator: "; "))")
         #expect(sim.history.acknowledged.count > 50, "seed \(seed): only \(sim.history.acknowledged.count) writes acknowledged")
+        expectLinearizable(sim, seed: seed)
+    }
+
+    @Test("the checker catches stale reads when reads skip ReadIndex", arguments: [UInt64(1), 2, 3])
+    func staleReadsAreCaught(seed: UInt64) {
+        var options = SimOptions()
+        options.unsafeLocalReads = true
+        options.faults = [.partitions, .pauses]
+        options.durationMs = 15_000
+        var sim = Simulator(seed: seed, options: options)
+        sim.run()
+        let result = LinearizabilityChecker().check(sim.history.checkerOperations)
+        guard case .notLinearizable = result else {
+            Issue.record("seed \(seed): local reads during partitions went unnoticed: \(result)")
+            return
+        }
+    }
+
+    func expectLinearizable(_ sim: Simulator, seed: UInt64) {
+        let operations = sim.history.checkerOperations
+        switch LinearizabilityChecker().check(operations) {
+        case .linearizable:
+            break
+        case .notLinearizable(let key, let explanation):
+            Issue.record("replay with SIM_SEED=\(seed): history not linearizable on \(key):\n\(explanation)")
+        case .unknown(let key):
+            Issue.record("replay with SIM_SEED=\(seed): linearizability of \(key) undecided within the step budget")
+        }
     }
 
     @Test("the same seed gives a byte-identical run")

@@ -57,6 +57,30 @@ struct SimClient {
     }
 }
 
+extension SimHistory {
+    /// The calls in the linearizability checker's terms; calls that certainly had no effect are left out.
+    var checkerOperations: [Operation] {
+        operations.enumerated().compactMap { id, call in
+            guard !call.dropped else { return nil }
+            let input: KVInput
+            switch call.kind {
+            case .get: input = .get
+            case .put(let value): input = .put(value)
+            case .cas(let expected, let new): input = .cas(expected: expected, new: new)
+            }
+            let output: KVOutput?
+            switch call.output {
+            case nil: output = nil
+            case .ok: output = .ok
+            case .cas(let succeeded): output = .casResult(succeeded)
+            case .value(let value): output = .value(value)
+            }
+            return Operation(id: id, client: call.client, key: call.key, input: input, output: output,
+                             invoke: call.invoke, response: output == nil ? nil : call.response)
+        }
+    }
+}
+
 extension Simulator {
     static let writeTimeoutMs: UInt64 = 400
     static let maxWriteAttempts = 5
@@ -121,6 +145,10 @@ extension Simulator {
         events.schedule(.clientTimeout(client, attempt: 0), at: now + Self.writeTimeoutMs)
         guard let id = randomUpNode(), var node = nodes[id], !node.paused else { return }
         let operation = clients[client].operation
+        if options.unsafeLocalReads {
+            completeClient(client, output: .value(node.kv.values[key]))
+            return
+        }
         let context = Array("r\(client).\(operation)".utf8)
         do {
             try node.core!.readIndex(context: context)

@@ -21,6 +21,9 @@ struct SimOptions {
     var maxDelayMs: UInt64 = 6
     var snapshotEvery: UInt64 = 64
     var keepTrace = false
+    /// A deliberate bug for testing the checkers: serve reads from the local state machine, skipping
+    /// ReadIndex, so a lagging follower returns stale values.
+    var unsafeLocalReads = false
 }
 
 /// One simulated node: its durable disk, and (unless crashed) its core and state machine.
