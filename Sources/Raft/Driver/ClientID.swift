@@ -31,16 +31,16 @@ public struct ClientID: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 }
 
-extension DriverCoding.Writer {
+extension ByteWriter {
     /// Low half first, then high half, each little-endian.
-    mutating func write(_ client: ClientID) {
-        write(client.low)
-        write(client.high)
+    mutating func append(_ client: ClientID) {
+        append(client.low)
+        append(client.high)
     }
 }
 
-extension DriverCoding.Reader {
-    mutating func readClientID() throws(RaftError) -> ClientID {
+extension ByteReader {
+    mutating func readClientID() throws(StorageFormatError) -> ClientID {
         let low = try readUInt64()
         let high = try readUInt64()
         return ClientID(high: high, low: low)

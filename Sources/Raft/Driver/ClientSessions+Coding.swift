@@ -12,19 +12,19 @@ extension ClientSessions {
 
     /// The table as bytes (see the format above).
     public func encoded() -> [UInt8] {
-        var writer = DriverCoding.Writer(reservingCapacity: 5 + sessions.count * 48)
-        writer.write(Self.formatVersion)
-        writer.write(UInt32(sessions.count))
+        var writer = ByteWriter(capacity: 5 + sessions.count * 48)
+        writer.append(Self.formatVersion)
+        writer.append(UInt32(sessions.count))
         for client in sessions.keys.sorted() {
             let session = sessions[client]!
-            writer.write(client)
-            writer.write(session.sequence)
-            writer.write(session.lastActiveIndex)
+            writer.append(client)
+            writer.append(session.sequence)
+            writer.append(session.lastActiveIndex)
             if let result = session.result {
-                writer.write(UInt8(1))
-                writer.writeLengthPrefixed(result)
+                writer.append(UInt8(1))
+                writer.appendLengthPrefixed(result)
             } else {
-                writer.write(UInt8(0))
+                writer.append(UInt8(0))
             }
         }
         return writer.bytes
@@ -32,11 +32,19 @@ extension ClientSessions {
 
     /// Decodes `encoded()`, applying this node's limits. Throws `corruptStorage` for anything else.
     public init(decoding bytes: [UInt8], idleEntries: UInt64, maxSessions: Int) throws(RaftError) {
-        var reader = DriverCoding.Reader(bytes, what: "client session table")
-        let version = try reader.readUInt8()
-        guard version == Self.formatVersion else {
-            throw .corruptStorage("client session table: unknown version \(version)")
+        let sessions: [ClientID: Session]
+        do {
+            sessions = try Self.decodeSessions(bytes)
+        } catch {
+            throw .corruptStorage("client session table: \(error)")
         }
+        self.init(sessions: sessions, idleEntries: idleEntries, maxSessions: maxSessions)
+    }
+
+    private static func decodeSessions(_ bytes: [UInt8]) throws(StorageFormatError) -> [ClientID: Session] {
+        var reader = ByteReader(bytes)
+        let version = try reader.readUInt8()
+        guard version == formatVersion else { throw StorageFormatError("unknown version \(version)") }
         let count = try reader.readUInt32()
         var sessions: [ClientID: Session] = [:]
         for _ in 0..<count {
@@ -46,9 +54,7 @@ extension ClientSessions {
             let result: [UInt8]? = try reader.readUInt8() == 1 ? reader.readLengthPrefixed() : nil
             sessions[client] = Session(sequence: sequence, result: result, lastActiveIndex: lastActive)
         }
-        guard reader.remaining == 0 else {
-            throw .corruptStorage("client session table: \(reader.remaining) trailing bytes")
-        }
-        self.init(sessions: sessions, idleEntries: idleEntries, maxSessions: maxSessions)
+        guard reader.remaining == 0 else { throw StorageFormatError("\(reader.remaining) trailing bytes") }
+        return sessions
     }
 }

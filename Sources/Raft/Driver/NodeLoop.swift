@@ -182,9 +182,9 @@ final class NodeLoop {
         guard !newReads.isEmpty else { return }
         let readers = newReads
         newReads = []
-        var writer = DriverCoding.Writer(reservingCapacity: 16)
-        writer.write(core.id)
-        writer.write(nextReadContext)
+        var writer = ByteWriter(capacity: 16)
+        writer.append(core.id)
+        writer.append(nextReadContext)
         nextReadContext &+= 1
         do {
             try core.readIndex(context: writer.bytes)

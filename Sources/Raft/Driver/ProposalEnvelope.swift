@@ -19,13 +19,13 @@ struct ProposalEnvelope: Sendable, Equatable {
     var payload: [UInt8]
 
     var encoded: [UInt8] {
-        var writer = DriverCoding.Writer(reservingCapacity: Self.headerBytes + payload.count)
-        writer.write(Self.formatVersion)
-        writer.write(client)
-        writer.write(sequence)
-        writer.write(origin)
-        writer.write(requestID)
-        writer.writeRaw(payload)
+        var writer = ByteWriter(capacity: Self.headerBytes + payload.count)
+        writer.append(Self.formatVersion)
+        writer.append(client)
+        writer.append(sequence)
+        writer.append(origin)
+        writer.append(requestID)
+        writer.append(contentsOf: payload)
         return writer.bytes
     }
 
@@ -39,15 +39,17 @@ struct ProposalEnvelope: Sendable, Equatable {
 
     /// Decodes `encoded`; throws `corruptStorage` for entries this driver did not write.
     init(decoding bytes: [UInt8]) throws(RaftError) {
-        var reader = DriverCoding.Reader(bytes, what: "proposal envelope")
-        let version = try reader.readUInt8()
-        guard version == Self.formatVersion else {
-            throw .corruptStorage("proposal envelope: unknown version \(version)")
+        do {
+            var reader = ByteReader(bytes)
+            let version = try reader.readUInt8()
+            guard version == Self.formatVersion else { throw StorageFormatError("unknown version \(version)") }
+            client = try reader.readClientID()
+            sequence = try reader.readUInt64()
+            origin = try reader.readUInt64()
+            requestID = try reader.readUInt64()
+            payload = reader.readRest()
+        } catch {
+            throw .corruptStorage("proposal envelope: \(error)")
         }
-        client = try reader.readClientID()
-        sequence = try reader.readUInt64()
-        origin = try reader.readUInt64()
-        requestID = try reader.readUInt64()
-        payload = reader.readRest()
     }
 }

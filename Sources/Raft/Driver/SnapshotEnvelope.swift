@@ -18,20 +18,22 @@ struct SnapshotEnvelope: Sendable, Equatable {
     }
 
     var encoded: [UInt8] {
-        var writer = DriverCoding.Writer(reservingCapacity: 5 + sessions.count + stateMachineData.count)
-        writer.write(Self.formatVersion)
-        writer.writeLengthPrefixed(sessions)
-        writer.writeRaw(stateMachineData)
+        var writer = ByteWriter(capacity: 5 + sessions.count + stateMachineData.count)
+        writer.append(Self.formatVersion)
+        writer.appendLengthPrefixed(sessions)
+        writer.append(contentsOf: stateMachineData)
         return writer.bytes
     }
 
     init(decoding bytes: [UInt8]) throws(RaftError) {
-        var reader = DriverCoding.Reader(bytes, what: "snapshot envelope")
-        let version = try reader.readUInt8()
-        guard version == Self.formatVersion else {
-            throw .corruptStorage("snapshot envelope: unknown version \(version)")
+        do {
+            var reader = ByteReader(bytes)
+            let version = try reader.readUInt8()
+            guard version == Self.formatVersion else { throw StorageFormatError("unknown version \(version)") }
+            sessions = try reader.readLengthPrefixed()
+            stateMachineData = reader.readRest()
+        } catch {
+            throw .corruptStorage("snapshot envelope: \(error)")
         }
-        sessions = try reader.readLengthPrefixed()
-        stateMachineData = reader.readRest()
     }
 }

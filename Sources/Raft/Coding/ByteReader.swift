@@ -14,6 +14,11 @@ struct ByteReader {
         self.end = range.upperBound
     }
 
+    /// Reads all of `bytes`.
+    init(_ bytes: [UInt8]) {
+        self.init(bytes, range: 0..<bytes.count)
+    }
+
     /// Bytes left to read.
     var remaining: Int { end - offset }
 
@@ -41,6 +46,18 @@ struct ByteReader {
         return Array(bytes[offset..<offset + count])
     }
 
+    /// A u32 length, then that many bytes (what `ByteWriter.appendLengthPrefixed` wrote).
+    mutating func readLengthPrefixed() throws(StorageFormatError) -> [UInt8] {
+        let count = Int(try readUInt32())
+        return try readBytes(count: count)
+    }
+
+    /// Everything not read yet.
+    mutating func readRest() -> [UInt8] {
+        defer { offset = end }
+        return Array(bytes[offset..<end])
+    }
+
     private func need(_ count: Int, for what: String) throws(StorageFormatError) {
         guard count <= remaining else {
             throw StorageFormatError("\(what) runs past the end (\(remaining) bytes left at byte \(offset))")
@@ -48,7 +65,7 @@ struct ByteReader {
     }
 }
 
-/// Stored bytes that do not decode; callers add the file and offset and throw `RaftError.corruptStorage`.
+/// Bytes that do not decode; callers add where they came from and throw `RaftError.corruptStorage`.
 struct StorageFormatError: Error, Equatable, CustomStringConvertible {
     /// What is wrong, without the location.
     var description: String

@@ -1,5 +1,6 @@
-/// Builds the bytes of a storage file: fixed-width integers, little-endian, whatever the machine, so a
-/// data directory moves between hosts. Explicit rather than `Codable` so the format is the code.
+/// Builds the bytes of our own formats (log frames, snapshot files, proposal envelopes, session tables):
+/// fixed-width integers, little-endian whatever the machine, so data moves between hosts and every node
+/// decodes what any other wrote. Explicit rather than `Codable` so the format is the code.
 struct ByteWriter {
     /// What has been written so far.
     private(set) var bytes: [UInt8]
@@ -26,6 +27,13 @@ struct ByteWriter {
     }
 
     mutating func append(contentsOf data: [UInt8]) {
+        bytes.append(contentsOf: data)
+    }
+
+    /// A u32 length, then the bytes.
+    mutating func appendLengthPrefixed(_ data: [UInt8]) {
+        precondition(data.count <= Int(UInt32.max), "byte string of \(data.count) bytes is too long")
+        append(UInt32(data.count))
         bytes.append(contentsOf: data)
     }
 
