@@ -38,7 +38,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        .target(name: "PFS", dependencies: ["Raft"]),
+        .target(name: "PFS", dependencies: ["Raft"], exclude: ["README.md"]),
         .testTarget(name: "PFSTests", dependencies: ["PFS"]),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
     ]

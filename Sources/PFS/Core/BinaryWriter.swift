@@ -1,0 +1,59 @@
+/// Builds the bytes of metadata commands, answers and snapshots: little-endian fixed-width integers,
+/// length-prefixed strings and lists. Explicit rather than `Codable` so that the format is the code and
+/// the same value always gives the same bytes (the state machine's determinism depends on it).
+struct BinaryWriter {
+    /// What has been written so far.
+    private(set) var bytes: [UInt8] = []
+
+    mutating func write(_ value: UInt8) {
+        bytes.append(value)
+    }
+
+    mutating func write(_ value: Bool) {
+        bytes.append(value ? 1 : 0)
+    }
+
+    mutating func write(_ value: UInt32) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func write(_ value: UInt64) {
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+    }
+
+    /// A byte count, then the UTF-8 bytes.
+    mutating func write(_ value: String) {
+        write(UInt32(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    mutating func write(_ value: CommitID) {
+        write(value.high)
+        write(value.low)
+    }
+
+    mutating func write(_ value: RepoName) {
+        write(value.text)
+    }
+
+    mutating func write(_ value: BranchName) {
+        write(value.text)
+    }
+
+    mutating func write(_ value: BranchKey) {
+        write(value.repo)
+        write(value.branch)
+    }
+
+    /// A presence byte, then the value when present.
+    mutating func write<T>(_ value: T?, _ body: (inout BinaryWriter, T) -> Void) {
+        write(value != nil)
+        if let value { body(&self, value) }
+    }
+
+    /// An element count, then each element. Callers pass lists already sorted.
+    mutating func write<T>(_ values: [T], _ body: (inout BinaryWriter, T) -> Void) {
+        write(UInt32(values.count))
+        for value in values { body(&self, value) }
+    }
+}

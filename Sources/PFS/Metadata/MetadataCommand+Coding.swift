@@ -1,0 +1,116 @@
+/// The log format of commands. Layout: a version byte (1), a tag byte, then the fields in declaration
+/// order (see `BinaryWriter`). Any change to the layout MUST bump the version, because a node that meets
+/// a version it does not know stops (`unsupportedVersion`) rather than apply it differently from its peers.
+extension MetadataCommand {
+    /// The version this code writes and the only one it reads.
+    public static let formatVersion: UInt8 = 1
+
+    private enum Tag: UInt8 {
+        case createRepo = 1, deleteRepo, startCommit, finishCommit, deleteCommit, createBranch, deleteBranch
+    }
+
+    /// The bytes a proposer puts in a Raft entry. The same command always gives the same bytes.
+    public var encoded: [UInt8] {
+        var writer = BinaryWriter()
+        writer.write(Self.formatVersion)
+        switch self {
+        case .createRepo(let name, let description, let createdAtNanos):
+            writer.write(Tag.createRepo.rawValue)
+            writer.write(name)
+            writer.write(description)
+            writer.write(createdAtNanos)
+        case .deleteRepo(let name, let force):
+            writer.write(Tag.deleteRepo.rawValue)
+            writer.write(name)
+            writer.write(force)
+        case .startCommit(let repo, let branch, let parent, let id, let startedAtNanos):
+            writer.write(Tag.startCommit.rawValue)
+            writer.write(repo)
+            writer.write(branch)
+            writer.write(parent) { $0.write($1) }
+            writer.write(id)
+            writer.write(startedAtNanos)
+        case .finishCommit(let ref, let finishedAtNanos, let sizeBytes, let rootTreeID):
+            writer.write(Tag.finishCommit.rawValue)
+            writer.write(ref)
+            writer.write(finishedAtNanos)
+            writer.write(sizeBytes)
+            writer.write(rootTreeID)
+        case .deleteCommit(let ref):
+            writer.write(Tag.deleteCommit.rawValue)
+            writer.write(ref)
+        case .createBranch(let key, let head, let provenance):
+            writer.write(Tag.createBranch.rawValue)
+            writer.write(key)
+            writer.write(head) { $0.write($1) }
+            writer.write(provenance) { $0.write($1) }
+        case .deleteBranch(let key, let force):
+            writer.write(Tag.deleteBranch.rawValue)
+            writer.write(key)
+            writer.write(force)
+        }
+        return writer.bytes
+    }
+
+    /// Decodes `encoded`. Throws `unsupportedVersion` for another version and `malformed` for anything
+    /// else that does not decode.
+    public init(decoding bytes: [UInt8]) throws(PFSError) {
+        var reader = BinaryReader(bytes)
+        let version = try reader.readUInt8()
+        guard version == Self.formatVersion else { throw .unsupportedVersion(what: "a metadata command", version: version) }
+        let rawTag = try reader.readUInt8()
+        guard let tag = Tag(rawValue: rawTag) else { throw .malformed("unknown metadata command tag \(rawTag)") }
+        switch tag {
+        case .createRepo:
+            self = .createRepo(try reader.readRepoName(), description: try reader.readString(),
+                               createdAtNanos: try reader.readUInt64())
+        case .deleteRepo:
+            self = .deleteRepo(try reader.readRepoName(), force: try reader.readBool())
+        case .startCommit:
+            self = .startCommit(repo: try reader.readRepoName(), branch: try reader.readBranchName(),
+                                parent: try reader.readOptional { r throws(PFSError) in try r.readRef() },
+                                id: try reader.readCommitID(), startedAtNanos: try reader.readUInt64())
+        case .finishCommit:
+            self = .finishCommit(try reader.readRef(), finishedAtNanos: try reader.readUInt64(),
+                                 sizeBytes: try reader.readUInt64(), rootTreeID: try reader.readString())
+        case .deleteCommit:
+            self = .deleteCommit(try reader.readRef())
+        case .createBranch:
+            self = .createBranch(try reader.readBranchKey(),
+                                 head: try reader.readOptional { r throws(PFSError) in try r.readRef() },
+                                 provenance: try reader.readArray { r throws(PFSError) in try r.readBranchKey() })
+        case .deleteBranch:
+            self = .deleteBranch(try reader.readBranchKey(), force: try reader.readBool())
+        }
+        try reader.finish("metadata command")
+    }
+}
+
+extension BinaryWriter {
+    /// The repo, a target tag (0 branch, 1 commit) with the name or id, then the ancestry.
+    mutating func write(_ ref: Ref) {
+        write(ref.repo)
+        switch ref.target {
+        case .branch(let name):
+            write(UInt8(0))
+            write(name)
+        case .commit(let id):
+            write(UInt8(1))
+            write(id)
+        }
+        write(ref.ancestry)
+    }
+}
+
+extension BinaryReader {
+    mutating func readRef() throws(PFSError) -> Ref {
+        let repo = try readRepoName()
+        let target: Ref.Target
+        switch try readUInt8() {
+        case 0: target = .branch(try readBranchName())
+        case 1: target = .commit(try readCommitID())
+        case let other: throw .malformed("unknown ref target tag \(other)")
+        }
+        return Ref(repo: repo, target: target, ancestry: try readUInt32())
+    }
+}

@@ -1,0 +1,52 @@
+/// One change to PFS metadata: what the proposer puts in a Raft entry (`encoded`) and what
+/// `MetadataState.apply` executes on every node.
+///
+/// The proposer supplies everything that is not a pure function of the state (new commit ids, times,
+/// sizes, tree ids), because `apply` must give the same result on every node. Refs (`repo@master^`) are
+/// carried as refs and resolved by `apply`, so they mean what they mean at that point of the log.
+public enum MetadataCommand: Sendable, Hashable {
+    /// Creates an empty repo (no branches: `master` appears with the first commit).
+    case createRepo(RepoName, description: String, createdAtNanos: UInt64)
+    /// Deletes a repo with its branches and commits. Refused while branches of other repos take
+    /// provenance from it, unless `force`, which removes those provenance edges.
+    case deleteRepo(RepoName, force: Bool)
+    /// Opens commit `id` on `branch` (created when missing). Its parent is `parent` when given, else the
+    /// branch head; the branch head moves to it.
+    case startCommit(repo: RepoName, branch: BranchName, parent: Ref?, id: CommitID, startedAtNanos: UInt64)
+    /// Finishes the open commit `ref` names, recording its size and file tree.
+    case finishCommit(Ref, finishedAtNanos: UInt64, sizeBytes: UInt64, rootTreeID: String)
+    /// Deletes a commit without children that no other commit names in its provenance. Branches whose
+    /// head it is move to its parent.
+    case deleteCommit(Ref)
+    /// Creates a branch, or updates an existing one: `head` (when given) becomes its head, `provenance`
+    /// replaces its direct provenance.
+    case createBranch(BranchKey, head: Ref?, provenance: [BranchKey])
+    /// Deletes a branch (not its commits). Refused while other branches take provenance from it, unless
+    /// `force`, which removes those edges.
+    case deleteBranch(BranchKey, force: Bool)
+}
+
+/// What applying a `MetadataCommand` answers, identical on every node; `encoded` is what the proposer's
+/// client receives.
+public enum MetadataResult: Sendable, Hashable {
+    /// The command succeeded and has nothing to report (the deletes).
+    case done
+    /// The repo as it is after the command (`createRepo`).
+    case repo(RepoInfo)
+    /// The branch as it is after the command (`createBranch`).
+    case branch(BranchInfo)
+    /// The commit as it is after the command (`startCommit`, `finishCommit`).
+    case commit(CommitInfo)
+    /// The command was refused and changed nothing.
+    case failed(PFSError)
+}
+
+/// Limits on free-form arguments, so that one entry cannot bloat every node's state.
+public enum MetadataLimits {
+    /// The longest repo description, in UTF-8 bytes.
+    public static let descriptionBytesMax = 4096
+    /// The longest root tree id, in UTF-8 bytes (a hex SHA-256 is 64).
+    public static let rootTreeIDBytesMax = 128
+    /// The most direct provenance branches one branch may have.
+    public static let provenanceCountMax = 256
+}

@@ -1,0 +1,137 @@
+import Raft
+import Synchronization
+
+/// PFS metadata replicated by Raft: a `MetadataState` behind a lock, applied by the Raft driver and read by
+/// API handlers.
+///
+/// Durability: the state lives in memory only. What survives a restart is the Raft snapshot (whose image
+/// carries `appliedIndex` inside it, so the index and the data it describes are always saved together,
+/// atomically, as `StateMachine` requires) plus the log after it, which the driver replays into a fresh
+/// instance. Nothing here writes files.
+///
+/// Concurrency: the driver calls `apply`, `markApplied`, `snapshot` and `restore` one at a time on its
+/// apply thread; queries may come from any thread at any time. Each takes the lock briefly and returns
+/// value copies, so no caller ever sees a half-applied command.
+public final class MetadataStateMachine: StateMachine {
+    private let state: Mutex<MetadataState>
+
+    /// An empty state machine (no repos, `appliedIndex` 0).
+    public init() {
+        state = Mutex(MetadataState())
+    }
+
+    /// A state machine holding `initial`; for tests and tools.
+    public init(_ initial: MetadataState) {
+        state = Mutex(initial)
+    }
+
+    // MARK: StateMachine
+
+    /// The index of the last entry reflected in the state.
+    public var appliedIndex: UInt64 {
+        state.withLock { $0.appliedIndex }
+    }
+
+    /// Decodes the entry's `MetadataCommand`, applies it and returns the encoded `MetadataResult`.
+    /// Application refusals and undecodable commands are answers (`.failed`), alike on every node. Only a
+    /// command of an unknown format version throws, stopping the node: a newer node wrote it, and
+    /// answering it differently from the nodes that understand it would split the replicas.
+    public func apply(_ entry: Entry) throws -> [UInt8] {
+        let command: MetadataCommand
+        do {
+            command = try MetadataCommand(decoding: entry.data)
+        } catch .unsupportedVersion(let what, let version) {
+            throw PFSError.unsupportedVersion(what: what, version: version)
+        } catch {
+            return state.withLock { state in
+                Self.advance(&state, to: entry.index)
+                return MetadataResult.failed(error).encoded
+            }
+        }
+        return state.withLock { state in
+            Self.advance(&state, to: entry.index)
+            return state.apply(command).encoded
+        }
+    }
+
+    /// Advances `appliedIndex`; the data is unchanged. Nothing to defer: the next snapshot carries it.
+    public func markApplied(through index: UInt64) throws {
+        state.withLock { $0.appliedIndex = max($0.appliedIndex, index) }
+    }
+
+    /// The whole state as a versioned, deterministic image (see `MetadataState.encoded()`).
+    public func snapshot() throws -> [UInt8] {
+        state.withLock { $0.encoded() }
+    }
+
+    /// Replaces the state with `snapshot.data`. The image's own `appliedIndex` may lag the snapshot's
+    /// index (entries the driver only marked) but never lead it; afterwards `appliedIndex` is the
+    /// snapshot's index. A corrupt or inconsistent image throws and leaves the state as it was.
+    public func restore(_ snapshot: Snapshot) throws {
+        var restored = try MetadataState(decoding: snapshot.data)
+        guard restored.appliedIndex <= snapshot.metadata.index else {
+            throw PFSError.malformed("snapshot image is at index \(restored.appliedIndex), past its metadata "
+                + "index \(snapshot.metadata.index)")
+        }
+        restored.appliedIndex = snapshot.metadata.index
+        state.withLock { $0 = restored }
+    }
+
+    private static func advance(_ state: inout MetadataState, to index: UInt64) {
+        precondition(index > state.appliedIndex, "applying entry \(index) after \(state.appliedIndex)")
+        state.appliedIndex = index
+    }
+}
+
+/// Queries, for API handlers. Each takes the lock for one pure read of the state.
+extension MetadataStateMachine {
+    /// Every repo, sorted by name.
+    public func listRepos() -> [RepoInfo] {
+        state.withLock { $0.listRepos() }
+    }
+
+    /// One repo.
+    public func inspectRepo(_ name: RepoName) throws(PFSError) -> RepoInfo {
+        try read { state throws(PFSError) in try state.inspectRepo(name) }
+    }
+
+    /// The branches of `repo`, sorted by name.
+    public func listBranches(_ repo: RepoName) throws(PFSError) -> [BranchInfo] {
+        try read { state throws(PFSError) in try state.listBranches(repo) }
+    }
+
+    /// One branch.
+    public func inspectBranch(_ key: BranchKey) throws(PFSError) -> BranchInfo {
+        try read { state throws(PFSError) in try state.inspectBranch(key) }
+    }
+
+    /// Commits of `repo` newest first (see `MetadataState.listCommits`).
+    public func listCommits(_ repo: RepoName, branch: BranchName? = nil, limit: Int = 0) throws(PFSError) -> [CommitInfo] {
+        try read { state throws(PFSError) in try state.listCommits(repo, branch: branch, limit: limit) }
+    }
+
+    /// The commit `ref` names now.
+    public func inspectCommit(_ ref: Ref) throws(PFSError) -> CommitInfo {
+        try read { state throws(PFSError) in try state.inspectCommit(ref) }
+    }
+
+    /// The id of the commit `ref` names now.
+    public func resolve(_ ref: Ref) throws(PFSError) -> CommitID {
+        try read { state throws(PFSError) in try state.resolve(ref) }
+    }
+
+    /// The first broken invariant of the current state, or nil (see `MetadataState.invariantViolation()`).
+    public func invariantViolation() -> String? {
+        state.withLock { $0.invariantViolation() }
+    }
+
+    /// A copy of the whole state, for tests and tools. Cheap to take, but the next `apply` then copies the
+    /// state's storage once (copy-on-write), so API handlers should use the queries instead.
+    public func currentState() -> MetadataState {
+        state.withLock { $0 }
+    }
+
+    private func read<T: Sendable>(_ body: (borrowing MetadataState) throws(PFSError) -> T) throws(PFSError) -> T {
+        try state.withLock { state throws(PFSError) -> T in try body(state) }
+    }
+}

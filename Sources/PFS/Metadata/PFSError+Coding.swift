@@ -1,0 +1,91 @@
+/// Errors travel in answers, so each case has a stable tag. New cases take new tags; tags are never reused.
+extension BinaryWriter {
+    mutating func write(_ error: PFSError) {
+        switch error {
+        case .invalidName(let kind, let name, let why): tag(1, kind, name, why)
+        case .invalidRef(let text, let why): tag(2, text, why)
+        case .invalidArgument(let why): tag(3, why)
+        case .repoExists(let repo): tag(4, repo.text)
+        case .repoNotFound(let repo): tag(5, repo.text)
+        case .repoHasDependents(let repo, let dependents):
+            tag(6, repo.text)
+            write(dependents) { $0.write($1) }
+        case .branchNotFound(let key): tag(7, key)
+        case .branchHasNoHead(let key): tag(8, key)
+        case .branchHasOpenCommit(let key, let id):
+            tag(9, key)
+            write(id)
+        case .branchHasDependents(let key, let dependents):
+            tag(10, key)
+            write(dependents) { $0.write($1) }
+        case .provenanceCycle(let path):
+            write(UInt8(11))
+            write(path) { $0.write($1) }
+        case .commitExists(let id): tag(12, id)
+        case .commitNotFound(let id): tag(13, id)
+        case .ancestorNotFound(let ref, let available):
+            tag(14, ref)
+            write(available)
+        case .commitNotInRepo(let id, let repo):
+            tag(15, id)
+            write(repo)
+        case .commitFinished(let id): tag(16, id)
+        case .commitNotFinished(let id): tag(17, id)
+        case .commitHasChildren(let id, let children):
+            tag(18, id)
+            write(children) { $0.write($1) }
+        case .commitHasSubvenance(let id, let dependents):
+            tag(19, id)
+            write(dependents) { $0.write($1) }
+        case .malformed(let why): tag(20, why)
+        case .unsupportedVersion(let what, let version):
+            tag(21, what)
+            write(version)
+        }
+    }
+
+    private mutating func tag(_ value: UInt8, _ strings: String...) {
+        write(value)
+        for string in strings { write(string) }
+    }
+
+    private mutating func tag(_ value: UInt8, _ key: BranchKey) {
+        write(value)
+        write(key)
+    }
+
+    private mutating func tag(_ value: UInt8, _ id: CommitID) {
+        write(value)
+        write(id)
+    }
+}
+
+extension BinaryReader {
+    mutating func readError() throws(PFSError) -> PFSError {
+        let tag = try readUInt8()
+        switch tag {
+        case 1: return .invalidName(kind: try readString(), name: try readString(), why: try readString())
+        case 2: return .invalidRef(text: try readString(), why: try readString())
+        case 3: return .invalidArgument(try readString())
+        case 4: return .repoExists(try readRepoName())
+        case 5: return .repoNotFound(try readRepoName())
+        case 6: return .repoHasDependents(try readRepoName(), dependents: try readBranchKeys())
+        case 7: return .branchNotFound(try readBranchKey())
+        case 8: return .branchHasNoHead(try readBranchKey())
+        case 9: return .branchHasOpenCommit(try readBranchKey(), try readCommitID())
+        case 10: return .branchHasDependents(try readBranchKey(), dependents: try readBranchKeys())
+        case 11: return .provenanceCycle(try readBranchKeys())
+        case 12: return .commitExists(try readCommitID())
+        case 13: return .commitNotFound(try readCommitID())
+        case 14: return .ancestorNotFound(ref: try readString(), available: try readUInt32())
+        case 15: return .commitNotInRepo(try readCommitID(), try readRepoName())
+        case 16: return .commitFinished(try readCommitID())
+        case 17: return .commitNotFinished(try readCommitID())
+        case 18: return .commitHasChildren(try readCommitID(), children: try readCommitIDs())
+        case 19: return .commitHasSubvenance(try readCommitID(), dependents: try readCommitIDs())
+        case 20: return .malformed(try readString())
+        case 21: return .unsupportedVersion(what: try readString(), version: try readUInt8())
+        default: throw .malformed("unknown error tag \(tag)")
+        }
+    }
+}

@@ -1,0 +1,84 @@
+@testable import PFS
+
+/// Random metadata commands over a small name space (so commands collide: the same repos, branches and
+/// ids come up again and again), for property and determinism tests. Replays from its seed.
+struct RandomCommands {
+    private var random: TestRandom
+    private var issuedIDs: [CommitID] = []
+    private var clockNanos: UInt64 = 1_000_000
+    private let repoNames = ["a", "b", "c", "d"].map(repo)
+    private let branchNames = ["master", "dev", "x"].map(branch)
+
+    init(seed: UInt64) {
+        random = TestRandom(seed: seed)
+    }
+
+    mutating func next() -> MetadataCommand {
+        clockNanos += UInt64.random(in: 0...2_000, using: &random)
+        let roll = Int.random(in: 0..<100, using: &random)
+        switch roll {
+        case 0..<6:
+            return .createRepo(pick(repoNames), description: chance(50) ? "" : "d\(roll)", createdAtNanos: clockNanos)
+        case 6:
+            return .deleteRepo(pick(repoNames), force: chance(50))
+        case 7..<37:
+            return .startCommit(repo: pick(repoNames), branch: pick(branchNames), parent: chance(25) ? randomRef() : nil,
+                                id: commitID(), startedAtNanos: clockNanos)
+        case 37..<67:
+            let finishedAt = chance(10) ? clockNanos / 2 : clockNanos
+            return .finishCommit(randomRef(), finishedAtNanos: finishedAt,
+                                 sizeBytes: UInt64.random(in: 0...1_000_000, using: &random),
+                                 rootTreeID: chance(50) ? "" : "tree\(roll)")
+        case 67..<75:
+            return .deleteCommit(randomRef())
+        case 75..<93:
+            let provenance = (0..<Int.random(in: 0...2, using: &random)).map { _ in randomKey() }
+            return .createBranch(randomKey(), head: chance(60) ? randomRef() : nil, provenance: provenance)
+        default:
+            return .deleteBranch(randomKey(), force: chance(50))
+        }
+    }
+
+    private mutating func chance(_ percent: Int) -> Bool {
+        Int.random(in: 0..<100, using: &random) < percent
+    }
+
+    private mutating func pick<T>(_ values: [T]) -> T {
+        values[Int.random(in: 0..<values.count, using: &random)]
+    }
+
+    private mutating func randomKey() -> BranchKey {
+        BranchKey(pick(repoNames), pick(branchNames))
+    }
+
+    /// Mostly fresh ids; sometimes one already issued, to exercise `commitExists`.
+    private mutating func commitID() -> CommitID {
+        if !issuedIDs.isEmpty && chance(10) { return pick(issuedIDs) }
+        let id = CommitID.random(using: &random)
+        issuedIDs.append(id)
+        return id
+    }
+
+    private mutating func randomRef() -> Ref {
+        let ancestry: UInt32 = chance(70) ? 0 : UInt32.random(in: 1...3, using: &random)
+        if !issuedIDs.isEmpty && chance(30) {
+            return Ref(repo: pick(repoNames), target: .commit(pick(issuedIDs)), ancestry: ancestry)
+        }
+        return Ref(repo: pick(repoNames), target: .branch(pick(branchNames)), ancestry: ancestry)
+    }
+}
+
+extension MetadataCommand {
+    /// The command's name, for tallies.
+    var kind: String {
+        switch self {
+        case .createRepo: return "createRepo"
+        case .deleteRepo: return "deleteRepo"
+        case .startCommit: return "startCommit"
+        case .finishCommit: return "finishCommit"
+        case .deleteCommit: return "deleteCommit"
+        case .createBranch: return "createBranch"
+        case .deleteBranch: return "deleteBranch"
+        }
+    }
+}
