@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "raft-bench", targets: ["RaftBench"]),
         .library(name: "PachAPI", targets: ["PachAPI"]),
         .library(name: "PFS", targets: ["PFS"]),
+        .executable(name: "pachd", targets: ["Node"]),
+        .executable(name: "pachctl", targets: ["pachctl"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -18,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        // Already in the graph through the gRPC transport (swift-certificates); pachd uses its SHA-256.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         .target(
@@ -39,7 +45,55 @@ let package = Package(
             ]
         ),
         .target(name: "PFS", dependencies: ["Raft"], exclude: ["README.md"]),
+        // pachd. Metrics (swift-metrics + a Prometheus endpoint) will join these dependencies.
+        .executableTarget(
+            name: "Node",
+            dependencies: [
+                "Raft", "PFS", "PachAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            exclude: ["README.md"]
+        ),
         .testTarget(name: "PFSTests", dependencies: ["PFS"]),
+        // Tests the executable's internals through `@testable import Node` (SwiftPM supports it on Linux).
+        .testTarget(
+            name: "NodeTests",
+            dependencies: [
+                "Node", "Raft", "PachAPI", "PFS",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                // API tests call through a real GRPCServer and GRPCClient without sockets.
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        // pachctl: a thin command-line shell over PachctlKit (parsing, formatting, failover, errors),
+        // which is tested without a server.
+        .target(
+            name: "PachctlKit",
+            dependencies: ["PachAPI", .product(name: "GRPCCore", package: "grpc-swift-2")]
+        ),
+        .executableTarget(
+            name: "pachctl",
+            dependencies: [
+                "PachAPI", "PachctlKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            exclude: ["README.md"]
+        ),
+        .testTarget(
+            name: "PachctlKitTests",
+            dependencies: ["PachctlKit", "PachAPI", .product(name: "GRPCCore", package: "grpc-swift-2")],
+            exclude: ["testdata"]
+        ),
+        // Starts real pachd processes (the built executables, found at run time) and drives them with
+        // pachctl; no module dependencies, so it tests only what a user sees.
+        .testTarget(name: "IntegrationTests", dependencies: []),
     ]
 )

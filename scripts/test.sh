@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds (debug), and runs every test. CI runs exactly this.
 # Extra arguments go to `swift test` (e.g. `scripts/test.sh --filter Simulation`).
+#
+# `swift build --build-tests` builds the executables too (.build/debug/pachd and pachctl), which
+# Tests/IntegrationTests start as real processes. Without arguments, the unit tests run first and the
+# integration tests after them, alone: clusters of real nodes on 2 cores next to CPU-heavy simulations
+# would make elections, and so the tests' timings, erratic.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"
 
 ensure_swift
-ensure_packages "${BUILD_PACKAGES[@]}"
+# openssl: the integration tests make their CA and node certificates with it (scripts/lib/tls.sh).
+ensure_packages openssl "${BUILD_PACKAGES[@]}"
 
 log "building (debug) with tests"
 if ! swift build --build-tests >.build-test.log 2>&1; then
@@ -16,5 +22,14 @@ if ! swift build --build-tests >.build-test.log 2>&1; then
 fi
 tail -1 .build-test.log >&2
 
-log "running tests"
-exec swift test --skip-build "$@"
+if [ $# -gt 0 ]; then
+    log "running tests: $*"
+    exec swift test --skip-build "$@"
+fi
+
+# The last thing printed is a test runner's summary (CI reads it): a unit failure stops here.
+log "running unit tests"
+swift test --skip-build --skip '^IntegrationTests\.'
+
+log "running integration tests (real pachd processes, one cluster at a time)"
+exec swift test --skip-build --filter '^IntegrationTests\.'

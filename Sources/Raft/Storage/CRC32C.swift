@@ -3,18 +3,18 @@
 /// Castagnoli rather than the IEEE CRC-32 because it detects more error patterns at the lengths we
 /// write and is what ext4, iSCSI and most log formats use, so tools and test vectors exist. Computed
 /// slicing-by-8: one step consumes 8 bytes with 8 table lookups instead of 8 dependent ones.
-struct CRC32C: Sendable, Equatable {
+public struct CRC32C: Sendable, Equatable {
     /// Pre-inverted, as the algorithm requires; `value` inverts it back.
     private var state: UInt32 = 0xFFFF_FFFF
 
     /// A checksum of no bytes yet; feed it with `update`.
-    init() {}
+    public init() {}
 
     /// The checksum of everything passed to `update` so far.
-    var value: UInt32 { ~state }
+    public var value: UInt32 { ~state }
 
     /// Extends the checksum with `buffer`; updating with A then B equals updating with A + B.
-    mutating func update(_ buffer: UnsafeRawBufferPointer) {
+    public mutating func update(_ buffer: UnsafeRawBufferPointer) {
         var crc = state
         var offset = 0
         let count = buffer.count
@@ -37,24 +37,24 @@ struct CRC32C: Sendable, Equatable {
     }
 
     /// Extends the checksum with `bytes`.
-    mutating func update(_ bytes: [UInt8]) {
+    public mutating func update(_ bytes: [UInt8]) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// Extends the checksum with `bytes`.
-    mutating func update(_ bytes: ArraySlice<UInt8>) {
+    public mutating func update(_ bytes: ArraySlice<UInt8>) {
         bytes.withUnsafeBytes { update($0) }
     }
 
     /// The checksum of `bytes` alone.
-    static func checksum(_ bytes: [UInt8]) -> UInt32 {
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         var crc = CRC32C()
         crc.update(bytes)
         return crc.value
     }
 
     /// The checksum of `bytes` alone.
-    static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+    public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
         var crc = CRC32C()
         crc.update(bytes)
         return crc.value

@@ -1,0 +1,60 @@
+import GRPCCore
+import PFS
+import Raft
+
+/// The one place where module errors become gRPC statuses, each with a message the user can act on.
+///
+/// Every switch is exhaustive on purpose: a new error case must choose its status here rather than fall
+/// into a default that hides it.
+enum StatusMapping {
+    /// The status for a refusal of PFS (validation or the state machine's answer).
+    static func rpcError(for error: PFSError) -> RPCError {
+        RPCError(code: code(for: error), message: error.description)
+    }
+
+    /// The status for a failure of the Raft layer. Availability problems say to retry, because the same
+    /// call succeeds once a leader is reachable again (with the same session, it applies once).
+    static func rpcError(for error: RaftError) -> RPCError {
+        switch error {
+        case .noLeader, .proposalDropped, .stopped, .timeout:
+            return RPCError(code: .unavailable, message: unavailableMessage + " (\(error.description))")
+        case .configChangePending, .invalidConfigChange, .invalidMessage, .compacted, .unavailable,
+             .corruptStorage, .storage:
+            return RPCError(code: .internalError, message: "internal error in the replication layer: \(error)")
+        }
+    }
+
+    /// What a user reads when the cluster cannot take the call now.
+    static let unavailableMessage =
+        "the cluster has no reachable leader or did not answer in time; retry (check `pachctl cluster-status`)"
+
+    /// The gRPC code for each PFS error (see the conventions in Proto/pfs.proto).
+    static func code(for error: PFSError) -> RPCError.Code {
+        switch error {
+        case .invalidName, .invalidRef, .invalidArgument, .malformed, .provenanceCycle:
+            return .invalidArgument
+        case .repoExists, .commitExists:
+            return .alreadyExists
+        case .repoNotFound, .branchNotFound, .branchHasNoHead, .commitNotFound, .ancestorNotFound,
+             .commitNotInRepo:
+            return .notFound
+        case .repoHasDependents, .branchHasOpenCommit, .branchHasDependents, .commitFinished,
+             .commitNotFinished, .commitHasChildren, .commitHasSubvenance:
+            return .failedPrecondition
+        case .unsupportedVersion:
+            // The node cannot interpret the replicated data: a server problem, not the caller's.
+            return .internalError
+        }
+    }
+
+    /// The answer bytes did not decode: this node and the one that applied the command disagree on the
+    /// format, which the caller cannot fix.
+    static func undecodableAnswer(_ error: PFSError) -> RPCError {
+        RPCError(code: .internalError, message: "internal error: the state machine's answer did not decode: \(error)")
+    }
+
+    /// The state machine answered with a kind of result the RPC does not expect.
+    static func unexpectedAnswer(_ result: MetadataResult, for rpc: String) -> RPCError {
+        RPCError(code: .internalError, message: "internal error: \(rpc) got an unexpected answer \(result)")
+    }
+}

@@ -1,0 +1,123 @@
+import PachAPI
+import Raft
+
+/// Builds admin.API's ClusterStatus as this node sees the cluster: its own Raft status, plus each other
+/// member's own status asked over the peer `Status` RPC, concurrently and each bounded by a timeout, so a
+/// dead member costs one timeout, not one per member. A member that does not answer is listed as down,
+/// with the reason.
+struct ClusterStatusCollector: Sendable {
+    let clusterID: String
+    let apiAddress: String
+    let peerAddress: String
+    let raft: RaftNode
+    let peers: GRPCPeerTransport
+    var peerTimeout: Duration = .milliseconds(500)
+
+    /// Every member (voters and learners, and this node) sorted by id.
+    func collect() async -> Admin_ClusterStatusResponse {
+        let local = raft.status
+        let members = local.configuration.members.union([local.id]).sorted()
+        let remote = await fetch(members.filter { $0 != local.id })
+        var response = Admin_ClusterStatusResponse()
+        response.clusterID = clusterID
+        response.answeredBy = local.id
+        response.leaderID = local.leader
+        response.nodes = members.map { id in
+            if id == local.id { return localNode(local) }
+            return Self.node(id, remote[id], configuration: local.configuration, contact: peers.contact(of: id),
+                             peerAddress: peers.peers[id])
+        }
+        return response
+    }
+
+    private func fetch(_ ids: [NodeID]) async -> [NodeID: Result<Raftpb_StatusResponse, any Error>] {
+        let (peers, timeout) = (self.peers, peerTimeout)
+        return await withTaskGroup(of: (NodeID, Result<Raftpb_StatusResponse, any Error>).self) { group in
+            for id in ids {
+                group.addTask {
+                    do { return (id, .success(try await peers.status(of: id, timeout: timeout))) } catch {
+                        return (id, .failure(error))
+                    }
+                }
+            }
+            var results: [NodeID: Result<Raftpb_StatusResponse, any Error>] = [:]
+            for await (id, result) in group { results[id] = result }
+            return results
+        }
+    }
+
+    private func localNode(_ status: RaftStatus) -> Admin_NodeStatus {
+        let wire = Raftpb_StatusResponse(status, version: PachdVersion.current, apiAddress: apiAddress,
+                                         peerAddress: peerAddress)
+        var node = Self.node(from: wire, configuration: status.configuration)
+        node.up = status.isRunning
+        node.lastContactMs = 0
+        return node
+    }
+
+    /// A member from its answer, or marked down with why and the last values this node saw of it.
+    /// `last_contact_ms` counts from the last Raft message that arrived from it (-1 if none has).
+    static func node(_ id: NodeID, _ result: Result<Raftpb_StatusResponse, any Error>?,
+                     configuration: Configuration, contact: GRPCPeerTransport.PeerContact,
+                     peerAddress: HostPort?) -> Admin_NodeStatus {
+        var node: Admin_NodeStatus
+        switch result {
+        case .success(let wire)?:
+            node = Self.node(from: wire, configuration: configuration)
+            node.up = true
+        case .failure(let error)?:
+            node = stale(id, contact: contact, configuration: configuration, peerAddress: peerAddress)
+            node.error = "unreachable: \(PeerLink.describe(error))"
+        case nil:
+            node = stale(id, contact: contact, configuration: configuration, peerAddress: peerAddress)
+            node.error = "unreachable: no address known for this node"
+        }
+        node.lastContactMs = contact.lastHeard.map { Int64(($0.duration(to: .now)) / .milliseconds(1)) } ?? -1
+        return node
+    }
+
+    private static func stale(_ id: NodeID, contact: GRPCPeerTransport.PeerContact, configuration: Configuration,
+                              peerAddress: HostPort?) -> Admin_NodeStatus {
+        var node = contact.lastStatus.map { Self.node(from: $0, configuration: configuration) } ?? Admin_NodeStatus()
+        node.id = id
+        if node.peerAddress.isEmpty { node.peerAddress = peerAddress.map { "\($0)" } ?? "" }
+        node.membership = membership(of: id, in: configuration)
+        // Its role is not known now, whatever it was.
+        node.role = .unspecified
+        node.isLeader = false
+        node.up = false
+        return node
+    }
+
+    static func node(from wire: Raftpb_StatusResponse, configuration: Configuration) -> Admin_NodeStatus {
+        var node = Admin_NodeStatus()
+        node.id = wire.nodeID
+        node.apiAddress = wire.apiAddress
+        node.peerAddress = wire.peerAddress
+        node.membership = membership(of: wire.nodeID, in: configuration)
+        node.role = adminRole(wire.role)
+        node.term = wire.term
+        node.commitIndex = wire.commitIndex
+        node.appliedIndex = wire.appliedIndex
+        node.lastIndex = wire.lastIndex
+        node.snapshotIndex = wire.snapshotIndex
+        node.isLeader = wire.role == .leader
+        return node
+    }
+
+    static func adminRole(_ role: Raftpb_Role) -> Admin_RaftRole {
+        switch role {
+        case .follower: return .follower
+        case .preCandidate: return .preCandidate
+        case .candidate: return .candidate
+        case .leader: return .leader
+        case .unspecified, .UNRECOGNIZED: return .unspecified
+        }
+    }
+
+    static func membership(of id: NodeID, in configuration: Configuration) -> Admin_Membership {
+        if configuration.voters.contains(id) { return .voter }
+        if configuration.learners.contains(id) { return .learner }
+        return .unspecified
+    }
+}

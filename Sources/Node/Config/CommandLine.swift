@@ -1,0 +1,118 @@
+import Foundation
+
+/// What the command line asks for.
+enum LaunchRequest: Sendable, Equatable {
+    /// Run a node with this configuration.
+    case run(NodeConfig)
+    /// Print the usage text and exit 0.
+    case help
+    /// Print the version and exit 0.
+    case version
+}
+
+/// Flags and `--config FILE` → settings. Flags are `--name value`, `--name=value` or the bare switch
+/// `--join`; the file holds `name = value` lines with the same names (`#` starts a comment). A flag
+/// wins over the same key in the file, so a shared file can be overridden per node.
+enum CommandLineParser {
+    /// Parses `arguments` (without the program name). `readFile` reads the `--config` file and
+    /// `fileExists` checks the certificate and token files; both are injected so tests need no files.
+    static func parse(
+        _ arguments: [String],
+        readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) },
+        fileExists: (String) -> Bool = { FileManager.default.isReadableFile(atPath: $0) }
+    ) throws(ConfigError) -> LaunchRequest {
+        if arguments.contains(where: { $0 == "--help" || $0 == "-h" }) { return .help }
+        if arguments.contains("--version") { return .version }
+        var settings = try flags(arguments)
+        if let path = settings[.config] {
+            let text: String
+            do { text = try readFile(path) } catch {
+                throw ConfigError("--config: cannot read '\(path)': \(error.localizedDescription)")
+            }
+            for (key, value) in try configFile(text, path: path) where settings[key] == nil {
+                settings[key] = value
+            }
+        }
+        return .run(try NodeConfig(settings: settings, fileExists: fileExists))
+    }
+
+    /// The flags as key → value; a switch given bare gets "true".
+    static func flags(_ arguments: [String]) throws(ConfigError) -> [ConfigKey: String] {
+        var settings: [ConfigKey: String] = [:]
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            guard argument.hasPrefix("--"), argument.count > 2 else {
+                throw ConfigError("unexpected argument '\(argument)' (flags start with --; see --help)")
+            }
+            let body = argument.dropFirst(2)
+            let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+            guard let key = ConfigKey(rawValue: name) else {
+                throw ConfigError("unknown flag --\(name) (see --help)")
+            }
+            guard settings[key] == nil else { throw ConfigError("\(key.flag) is given twice") }
+            if let equals = body.firstIndex(of: "=") {
+                settings[key] = String(body[body.index(after: equals)...])
+            } else if key.isSwitch {
+                settings[key] = "true"
+            } else {
+                guard index < arguments.count, !arguments[index].hasPrefix("--") else {
+                    throw ConfigError("\(key.flag) needs a value")
+                }
+                settings[key] = arguments[index]
+                index += 1
+            }
+        }
+        return settings
+    }
+
+    /// The `key = value` lines of a config file. `config` itself may not appear (no includes).
+    static func configFile(_ text: String, path: String) throws(ConfigError) -> [ConfigKey: String] {
+        var settings: [ConfigKey: String] = [:]
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .trimmingCharacters(in: .whitespaces)
+            if line.isEmpty { continue }
+            let place = "\(path):\(number + 1)"
+            guard let equals = line.firstIndex(of: "=") else {
+                throw ConfigError("\(place): expected 'name = value', found '\(line)'")
+            }
+            let name = line[..<equals].trimmingCharacters(in: .whitespaces)
+            var value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
+            guard let key = ConfigKey(rawValue: name), key != .config else {
+                throw ConfigError("\(place): unknown setting '\(name)'")
+            }
+            guard settings[key] == nil else { throw ConfigError("\(place): '\(name)' is set twice") }
+            settings[key] = value
+        }
+        return settings
+    }
+
+    /// The `--help` text.
+    static let usage = """
+        usage: pachd --id N --data-dir DIR --cluster-id HEX32 \\
+                     --api-address HOST:PORT --peer-address HOST:PORT [--metrics-address HOST:PORT] \\
+                     --peers ID=HOST:PORT,... \\
+                     --tls-cert FILE --tls-key FILE --tls-ca FILE --admin-token-file FILE \\
+                     [--join] [--log-level LEVEL] [--log-file FILE] [--config FILE]
+
+          --id                node id, an integer from 1, unique in the cluster
+          --data-dir          where the Raft log, snapshots and identity files live
+          --cluster-id        32 hex characters chosen when the cluster is created
+          --api-address       listen address of the public API (pachctl)
+          --peer-address      listen address of the peer API (other pachd nodes)
+          --metrics-address   listen address of the Prometheus endpoint (reserved)
+          --peers             id=peer-address of the founding voters (a founder lists itself)
+          --join              start empty and wait to be added by the leader (no bootstrap)
+          --tls-cert/-key     this node's certificate and key (PEM), signed by the cluster CA
+          --tls-ca            the cluster CA certificate (PEM)
+          --admin-token-file  file holding the admin token
+          --log-level         trace, debug, info, notice, warning, error or critical (default info)
+          --log-file          append logs here (default: standard error)
+          --config            a file of 'name = value' lines with the same names; flags win
+        """
+}

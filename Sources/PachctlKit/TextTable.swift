@@ -1,0 +1,89 @@
+/// A table for people: upper-case headers, columns left-aligned and separated by at least three spaces
+/// (as Pachyderm's tabwriter output), no trailing spaces, one row per line.
+public struct TextTable: Sendable, Equatable {
+    /// Column headers.
+    public var headers: [String]
+    /// Rows; each has exactly `headers.count` cells.
+    public private(set) var rows: [[String]] = []
+
+    /// The spaces between columns.
+    static let gap = 3
+
+    /// Creates an empty table.
+    public init(headers: [String]) {
+        self.headers = headers
+    }
+
+    /// Appends a row. A missing cell is a programming error, so it traps with the row in the message.
+    public mutating func append(_ row: [String]) {
+        precondition(row.count == headers.count, "row \(row) has \(row.count) cells for \(headers.count) headers")
+        rows.append(row.map(Self.cell))
+    }
+
+    /// The rendered table, ending with a newline.
+    public func render() -> String {
+        let all = [headers] + rows
+        var widths = [Int](repeating: 0, count: headers.count)
+        for row in all {
+            for (column, cell) in row.enumerated() {
+                widths[column] = max(widths[column], cell.count)
+            }
+        }
+        var output = ""
+        for row in all {
+            var line = ""
+            for (column, cell) in row.enumerated() {
+                line += cell
+                if column < row.count - 1 {
+                    line += String(repeating: " ", count: widths[column] - cell.count + Self.gap)
+                }
+            }
+            output += line.trimmingTrailingSpaces() + "\n"
+        }
+        return output
+    }
+
+    /// A cell is one line: descriptions may hold line breaks or tabs, which would break the columns.
+    static func cell(_ text: String) -> String {
+        String(text.map { $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
+    }
+}
+
+/// A "Key: value" listing for one object (the `inspect` commands), values aligned after the longest key.
+public struct DetailList: Sendable {
+    /// The fields in display order.
+    public private(set) var fields: [(key: String, value: String)] = []
+
+    /// Creates an empty listing.
+    public init() {}
+
+    /// Appends a field.
+    public mutating func append(_ key: String, _ value: String) {
+        fields.append((key, value))
+    }
+
+    /// The rendered listing, ending with a newline. A multi-line value continues under its first line.
+    public func render() -> String {
+        let width = fields.map { $0.key.count + 1 }.max() ?? 0
+        var output = ""
+        for field in fields {
+            let label = field.key + ":"
+            let indent = String(repeating: " ", count: width + 1)
+            let lines = field.value.split(separator: "\n", omittingEmptySubsequences: false)
+            var first = true
+            for line in lines {
+                let prefix = first ? label + String(repeating: " ", count: width - label.count + 1) : indent
+                output += (prefix + line).trimmingTrailingSpaces() + "\n"
+                first = false
+            }
+        }
+        return output
+    }
+}
+
+extension String {
+    func trimmingTrailingSpaces() -> String {
+        guard let last = lastIndex(where: { $0 != " " }) else { return "" }
+        return String(self[...last])
+    }
+}
