@@ -26,7 +26,7 @@ enum StatusMapping {
 
     /// What a user reads when the cluster cannot take the call now.
     static let unavailableMessage =
-        "the cluster has no reachable leader or did not answer in time; retry (check `pachctl cluster-status`)"
+        "the cluster has no reachable leader or did not answer in time; retry (check `pachctl cluster status`)"
 
     /// The gRPC code for each PFS error (see the conventions in Proto/pfs.proto).
     static func code(for error: PFSError) -> RPCError.Code {

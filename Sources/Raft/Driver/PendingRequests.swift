@@ -121,8 +121,9 @@ struct PendingRequests {
     /// Leadership changed to `leader` (maybe `noNode`): requests sent through another leader may be lost,
     /// so they fail now instead of at their deadline; transfers to `leader` are done.
     mutating func leaderChanged(to leader: NodeID) {
-        let lost = RaftError.proposalDropped("leadership changed to node \(leader) while the request was "
-            + "pending; its outcome is unknown, retry with the same client and sequence number")
+        let change = leader == noNode ? "the leader was lost" : "leadership moved to node \(leader)"
+        let lost = RaftError.proposalDropped("\(change) while the request was pending; its outcome is "
+            + "unknown: retry it")
         for (id, proposal) in proposals where proposal.leader != leader {
             proposals[id] = nil
             proposal.reply.resume(returning: .failure(lost))
