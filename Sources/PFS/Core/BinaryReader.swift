@@ -1,15 +1,17 @@
+import Raft
+
 /// Reads what `BinaryWriter` wrote, throwing `PFSError.malformed` instead of trapping: a snapshot may come
 /// from another node and a command from any proposer, so the bytes are untrusted.
+/// The integers are Raft's `ByteReader`; this layer adds PFS's strings, names, optionals and lists.
 struct BinaryReader {
-    private let bytes: [UInt8]
-    private var offset = 0
+    private var base: ByteReader
 
     init(_ bytes: [UInt8]) {
-        self.bytes = bytes
+        base = ByteReader(bytes)
     }
 
     /// Bytes not read yet.
-    var remaining: Int { bytes.count - offset }
+    var remaining: Int { base.remaining }
 
     /// Throws unless every byte was read: trailing bytes mean the writer and reader disagree on the format.
     func finish(_ what: String) throws(PFSError) {
@@ -17,9 +19,7 @@ struct BinaryReader {
     }
 
     mutating func readUInt8() throws(PFSError) -> UInt8 {
-        try need(1, "a byte")
-        defer { offset += 1 }
-        return bytes[offset]
+        try Self.malformedIfShort { () throws(StorageFormatError) in try base.readUInt8() }
     }
 
     mutating func readBool() throws(PFSError) -> Bool {
@@ -31,28 +31,18 @@ struct BinaryReader {
     }
 
     mutating func readUInt32() throws(PFSError) -> UInt32 {
-        try need(4, "a 32-bit integer")
-        var value: UInt32 = 0
-        for position in (0..<4).reversed() { value = value << 8 | UInt32(bytes[offset + position]) }
-        offset += 4
-        return value
+        try Self.malformedIfShort { () throws(StorageFormatError) in try base.readUInt32() }
     }
 
     mutating func readUInt64() throws(PFSError) -> UInt64 {
-        try need(8, "a 64-bit integer")
-        var value: UInt64 = 0
-        for position in (0..<8).reversed() { value = value << 8 | UInt64(bytes[offset + position]) }
-        offset += 8
-        return value
+        try Self.malformedIfShort { () throws(StorageFormatError) in try base.readUInt64() }
     }
 
     /// A length-prefixed UTF-8 string; invalid UTF-8 is refused rather than repaired, so that re-encoding
     /// gives back the same bytes.
     mutating func readString() throws(PFSError) -> String {
-        let count = Int(try readUInt32())
-        try need(count, "a string of \(count) bytes")
-        defer { offset += count }
-        guard let text = String(validating: bytes[offset..<offset + count], as: UTF8.self) else {
+        let utf8 = try Self.malformedIfShort { () throws(StorageFormatError) in try base.readLengthPrefixed() }
+        guard let text = String(validating: utf8, as: UTF8.self) else {
             throw .malformed("a string is not valid UTF-8")
         }
         return text
@@ -90,9 +80,11 @@ struct BinaryReader {
         return values
     }
 
-    private func need(_ count: Int, _ what: String) throws(PFSError) {
-        guard count <= remaining else {
-            throw .malformed("\(what) runs past the end (\(remaining) bytes left at byte \(offset))")
+    private static func malformedIfShort<T>(_ body: () throws(StorageFormatError) -> T) throws(PFSError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw .malformed(error.description)
         }
     }
 

@@ -1,30 +1,34 @@
+import Raft
+
 /// Builds the bytes of metadata commands, answers and snapshots: little-endian fixed-width integers,
 /// length-prefixed strings and lists. Explicit rather than `Codable` so that the format is the code and
 /// the same value always gives the same bytes (the state machine's determinism depends on it).
+/// The integers are Raft's `ByteWriter`; this layer adds PFS's strings, names, optionals and lists.
 struct BinaryWriter {
+    private var base = ByteWriter()
+
     /// What has been written so far.
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] { base.bytes }
 
     mutating func write(_ value: UInt8) {
-        bytes.append(value)
+        base.append(value)
     }
 
     mutating func write(_ value: Bool) {
-        bytes.append(value ? 1 : 0)
+        base.append(UInt8(value ? 1 : 0))
     }
 
     mutating func write(_ value: UInt32) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        base.append(value)
     }
 
     mutating func write(_ value: UInt64) {
-        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
+        base.append(value)
     }
 
     /// A byte count, then the UTF-8 bytes.
     mutating func write(_ value: String) {
-        write(UInt32(value.utf8.count))
-        bytes.append(contentsOf: value.utf8)
+        base.appendLengthPrefixed(Array(value.utf8))
     }
 
     mutating func write(_ value: CommitID) {
