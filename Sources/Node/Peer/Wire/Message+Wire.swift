@@ -40,47 +40,25 @@ extension Message {
     }
 }
 
+/// raft.proto numbers each kind one above its Swift raw value (0 is "unspecified"); WireTests pins
+/// that, so the conversions are arithmetic rather than two hand-kept tables.
 extension Raftpb_MessageKind {
     init(_ kind: MessageKind) {
-        switch kind {
-        case .append: self = .append
-        case .appendResponse: self = .appendResponse
-        case .requestVote: self = .requestVote
-        case .requestVoteResponse: self = .requestVoteResponse
-        case .requestPreVote: self = .requestPreVote
-        case .requestPreVoteResponse: self = .requestPreVoteResponse
-        case .heartbeat: self = .heartbeat
-        case .heartbeatResponse: self = .heartbeatResponse
-        case .installSnapshot: self = .installSnapshot
-        case .timeoutNow: self = .timeoutNow
-        case .propose: self = .propose
-        case .readIndex: self = .readIndex
-        case .readIndexResponse: self = .readIndexResponse
-        case .transferLeader: self = .transferLeader
+        guard let wire = Raftpb_MessageKind(rawValue: Int(kind.rawValue) + 1) else {
+            preconditionFailure("raft.proto lacks a number for \(kind)")
         }
+        self = wire
     }
 }
 
 extension MessageKind {
     init(_ wire: Raftpb_MessageKind) throws(WireError) {
-        switch wire {
-        case .append: self = .append
-        case .appendResponse: self = .appendResponse
-        case .requestVote: self = .requestVote
-        case .requestVoteResponse: self = .requestVoteResponse
-        case .requestPreVote: self = .requestPreVote
-        case .requestPreVoteResponse: self = .requestPreVoteResponse
-        case .heartbeat: self = .heartbeat
-        case .heartbeatResponse: self = .heartbeatResponse
-        case .installSnapshot: self = .installSnapshot
-        case .timeoutNow: self = .timeoutNow
-        case .propose: self = .propose
-        case .readIndex: self = .readIndex
-        case .readIndexResponse: self = .readIndexResponse
-        case .transferLeader: self = .transferLeader
-        case .unspecified: throw WireError("message kind is unspecified")
-        case .UNRECOGNIZED(let number): throw WireError("unknown message kind \(number)")
+        if case .UNRECOGNIZED(let number) = wire { throw WireError("unknown message kind \(number)") }
+        guard wire != .unspecified else { throw WireError("message kind is unspecified") }
+        guard let kind = MessageKind(rawValue: UInt8(truncatingIfNeeded: wire.rawValue - 1)) else {
+            throw WireError("unknown message kind \(wire.rawValue)")
         }
+        self = kind
     }
 }
 
