@@ -50,4 +50,24 @@ import Testing
         #expect(cluster[old].readStates.isEmpty, "not even after the partition heals")
         cluster.finish()
     }
+
+    @Test("a lease read is answered by the leader at once, without a heartbeat round, and only when enabled")
+    func leaseReadSkipsTheHeartbeatRound() throws {
+        for leaseRead in [false, true] {
+            let cluster = TestCluster(voters: 3) { $0.leaseRead = leaseRead }
+            let leader = try #require(cluster.electLeader())
+            cluster.proposeCommitted(2)
+            let heartbeatsBefore = cluster.deliveredCount { $0.kind == .heartbeat }
+            try cluster.withCore(leader) { core throws(RaftError) in try core.readIndex(context: Array("lease".utf8)) }
+            // Only the leader's own Ready is processed: no message reaches a follower.
+            _ = cluster.processReady(leader)
+            let answered = cluster[leader].readStates.contains { $0.context == Array("lease".utf8) }
+            #expect(answered == leaseRead, "leaseRead \(leaseRead)")
+            cluster.stabilize()
+            let heartbeats = cluster.deliveredCount { $0.kind == .heartbeat } - heartbeatsBefore
+            #expect(cluster[leader].readStates.count == 1, "answered once either way (leaseRead \(leaseRead))")
+            #expect((heartbeats == 0) == leaseRead, "a ReadIndex round sends heartbeats; a lease read does not")
+            cluster.finish()
+        }
+    }
 }
