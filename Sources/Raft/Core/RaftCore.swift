@@ -206,7 +206,7 @@ public struct RaftCore: Sendable {
         if readyOutstanding { return false }
         return !outbox.isEmpty || !outboxAfterPersist.isEmpty || !readStates.isEmpty || needsBroadcast
             || softState != lastSoftState || hardState != lastHardState || log.pendingSnapshot != nil
-            || !log.unstableEntries.isEmpty || !log.entriesToApply.isEmpty
+            || log.hasUnstableEntries || log.hasEntriesToApply
     }
 
     /// Drains the work for the driver. The driver MUST call `advance(_:)` with it before the next `ready()`.

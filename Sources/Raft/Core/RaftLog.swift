@@ -105,6 +105,12 @@ struct RaftLog: Sendable, Equatable {
         return result
     }
 
+    /// True when `unstableEntries` is not empty; cheap, for `hasReady` on every driver turn.
+    var hasUnstableEntries: Bool { unstableFrom <= lastIndex }
+
+    /// True when `entriesToApply` is not empty.
+    var hasEntriesToApply: Bool { committed > applyHandedOut }
+
     /// Entries not yet handed out for persisting.
     var unstableEntries: [Entry] {
         guard unstableFrom <= lastIndex else { return [] }
