@@ -9,7 +9,9 @@ let package = Package(
     products: [
         .library(name: "Raft", targets: ["Raft"]),
         .executable(name: "raft-bench", targets: ["RaftBench"]),
+        .executable(name: "chunk-bench", targets: ["ChunkBench"]),
         .library(name: "PachAPI", targets: ["PachAPI"]),
+        .library(name: "Replication", targets: ["Replication"]),
         .library(name: "PFS", targets: ["PFS"]),
         .executable(name: "pachd", targets: ["Node"]),
         .executable(name: "pachctl", targets: ["pachctl"]),
@@ -24,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         // Already in the graph through the gRPC transport (swift-certificates); pachd uses its SHA-256.
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // Already in the graph through the gRPC transport; pachd serves /metrics over its HTTP/1 codec.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -44,8 +50,17 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // liblz4 through its pkg-config file; Debian's liblz4-dev provides both.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .target(
+            name: "Replication",
+            dependencies: ["CLZ4", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log")],
+            exclude: ["README.md"]
+        ),
+        .executableTarget(name: "ChunkBench", dependencies: ["Replication"], path: "Benchmarks/ChunkBench"),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
         .target(name: "PFS", dependencies: ["Raft"], exclude: ["README.md"]),
-        // pachd. Metrics (swift-metrics + a Prometheus endpoint) will join these dependencies.
         .executableTarget(
             name: "Node",
             dependencies: [
@@ -54,6 +69,11 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             exclude: ["README.md"]
         ),

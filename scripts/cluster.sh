@@ -10,13 +10,15 @@
 #   scripts/cluster.sh pause K | resume K SIGSTOP / SIGCONT node K (a hung process)
 #   scripts/cluster.sh restart K          start node K again with exactly the flags it had
 #   scripts/cluster.sh logs K [-f]        node K's log (.cluster/node<K>/pachd.log)
-#   scripts/cluster.sh add | remove K     membership changes (not yet available)
+#   scripts/cluster.sh add                start a new node that joins as learner and is promoted to voter
+#   scripts/cluster.sh remove K           take node K out of the cluster, then stop it
 #
 # Everything lives under .cluster/ in the repository root:
 #   tls/ca.crt, tls/ca.key, tls/node<K>.crt, tls/node<K>.key   the cluster CA and one certificate per node
-#   cluster-id, admin-token (mode 600), size, env, bin-dir (where the binaries of the last `up` are)
+#   cluster-id, admin-token (mode 600), nodes (the member numbers), env, bin-dir (the binaries of the last `up`)
 #   node<K>/   pachd's data dir, plus cmd (its exact command line), pid, pachd.out (stdout/stderr), pachd.log
-# Node K listens on 127.0.0.1 only: API 30650+K, peer 30750+K, metrics 30850+K.
+#   removed/node<K>/   what was left of a removed node (its logs); node numbers are never reused
+# Node K listens on 127.0.0.1 only: API 30650+K, peer 30750+K, metrics 30850+K (http://127.0.0.1:30850+K/metrics).
 #
 # Environment: PACH_BIN_DIR=DIR uses the pachd and pachctl in DIR and skips the build (later commands,
 # and later `up`s, keep using DIR until `up --fresh` or `down --purge`); SCRATCH_PATH=DIR builds in DIR
@@ -32,12 +34,14 @@ API_PORT_BASE=30650
 PEER_PORT_BASE=30750
 METRICS_PORT_BASE=30850
 MAX_NODES=20
+# Node numbers stay below 100 so that the API, peer and metrics port ranges never overlap.
+MAX_NODE_ID=99
 LEADER_WAIT_S=30
 STOP_WAIT_S=15
 
 # usage [STATUS]: the command summary at the top of this file.
 usage() {
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit "${1:-2}"
 }
 
@@ -130,22 +134,52 @@ api_address() { echo "$HOST:$((API_PORT_BASE + $1))"; }
 peer_address() { echo "$HOST:$((PEER_PORT_BASE + $1))"; }
 metrics_address() { echo "$HOST:$((METRICS_PORT_BASE + $1))"; }
 
-cluster_size() { [ -f "$CLUSTER_DIR/size" ] && cat "$CLUSTER_DIR/size" || echo 0; }
+# node_ids: the numbers of the member nodes, ascending (from .cluster/nodes; a cluster made before that
+# file existed has nodes 1..size).
+node_ids() {
+    if [ -f "$CLUSTER_DIR/nodes" ]; then
+        sort -n "$CLUSTER_DIR/nodes"
+    elif [ -f "$CLUSTER_DIR/size" ]; then
+        seq 1 "$(cat "$CLUSTER_DIR/size")"
+    fi
+}
+
+cluster_size() { node_ids | wc -l; }
+
+is_member() { node_ids | grep -qx -- "$1"; }
+
+# next_node_id: one more than any node number this cluster ever used (removed nodes included).
+next_node_id() {
+    local max=0 k dir
+    for k in $(node_ids); do [ "$k" -gt "$max" ] && max="$k"; done
+    for dir in "$CLUSTER_DIR"/node* "$CLUSTER_DIR"/removed/node*; do
+        k="${dir##*/node}"
+        [[ "$k" =~ ^[0-9]+$ ]] && [ "$k" -gt "$max" ] && max="$k"
+    done
+    echo $((max + 1))
+}
 
 all_api_addresses() {
-    local n k list=""
-    n="$(cluster_size)"
-    for ((k = 1; k <= n; k++)); do list+="${list:+,}$(api_address "$k")"; done
+    local k list=""
+    for k in $(node_ids); do list+="${list:+,}$(api_address "$k")"; done
     echo "$list"
 }
 
-# ensure_identity N: the CA, N node certificates, the cluster id and the admin token; each only if absent.
+# peer_list K...: id=peer-address for each K, comma-separated (pachd's --peers).
+peer_list() {
+    local k list=""
+    for k in "$@"; do list+="${list:+,}$k=$(peer_address "$k")"; done
+    echo "$list"
+}
+
+# ensure_identity K...: the CA, the certificates of nodes K..., the cluster id and the admin token; each
+# only if absent.
 ensure_identity() {
-    local n="$1" k
+    local k
     command -v openssl >/dev/null 2>&1 || die "openssl is missing"
     if [ ! -f "$TLS_DIR/ca.crt" ]; then log "making the cluster CA in ${TLS_DIR#"$REPO_ROOT"/}"; fi
     tls_make_ca "$TLS_DIR" "pachyderm-swift local cluster CA" || die "could not make the cluster CA"
-    for ((k = 1; k <= n; k++)); do
+    for k in "$@"; do
         tls_make_node_cert "$TLS_DIR" "$k" || die "could not make the certificate of node $k"
     done
     if [ ! -s "$CLUSTER_DIR/cluster-id" ]; then
@@ -158,13 +192,14 @@ ensure_identity() {
     chmod 600 "$CLUSTER_DIR/admin-token"
 }
 
-# write_node_cmd K N: .cluster/node<K>/cmd, one argument per line (so restart repeats it exactly).
+# write_node_cmd K PEERS [--join]: .cluster/node<K>/cmd, one argument per line (so restart repeats it
+# exactly). PEERS is pachd's --peers: the founders for a founder, the members to ask for a joining node.
 write_node_cmd() {
-    local k="$1" n="$2" dir peers="" j
+    local k="$1" peers="$2" dir
+    shift 2
     dir="$(node_dir "$k")"
-    for ((j = 1; j <= n; j++)); do peers+="${peers:+,}$j=$(peer_address "$j")"; done
     mkdir -p "$dir"
-    printf '%s\n' "$(pachd_bin)" \
+    printf '%s\n' "$(pachd_bin)" "$@" \
         --id "$k" --data-dir "$dir" \
         --api-address "$(api_address "$k")" --peer-address "$(peer_address "$k")" \
         --metrics-address "$(metrics_address "$k")" \
@@ -264,10 +299,10 @@ status_has_leader() {
 # wait_for_leader N: until `pachctl cluster status` shows a leader; fails after LEADER_WAIT_S or when a
 # node process dies.
 wait_for_leader() {
-    local n="$1" deadline=$((SECONDS + LEADER_WAIT_S)) out="" k
+    local deadline=$((SECONDS + LEADER_WAIT_S)) out="" k
     printf '    waiting for a leader ' >&2
     while [ $SECONDS -lt $deadline ]; do
-        for ((k = 1; k <= n; k++)); do
+        for k in $(node_ids); do
             if ! is_running "$k"; then
                 printf '\n' >&2
                 show_output_tail "$k"
@@ -309,8 +344,8 @@ require_node() {
     local k="$1" n
     n="$(cluster_size)"
     [ "$n" -gt 0 ] || die "there is no cluster here; run: scripts/cluster.sh up"
-    [[ "$k" =~ ^[1-9][0-9]*$ ]] || die "'$k' is not a node number; nodes are 1..$n"
-    [ "$k" -le "$n" ] || die "there is no node $k; nodes are 1..$n"
+    [[ "$k" =~ ^[1-9][0-9]*$ ]] || die "'$k' is not a node number; nodes are $(node_ids | paste -sd, -)"
+    is_member "$k" || die "there is no node $k; nodes are $(node_ids | paste -sd, -)"
     [ -d "$(node_dir "$k")" ] || die "node $k has no directory $(node_dir "$k"); run: scripts/cluster.sh up"
 }
 
@@ -341,12 +376,12 @@ cmd_up() {
     local size
     size="$(cluster_size)"
     if [ "$size" -gt 0 ] && [ -n "$n" ] && [ "$n" != "$size" ]; then
-        die "this cluster was made with $size nodes; run 'up' (or 'up $size'), or start over with 'up $n --fresh'"
+        die "this cluster has $size nodes; run 'up' (or 'up $size'), or start over with 'up $n --fresh'"
     fi
     n="${n:-$((size > 0 ? size : 3))}"
 
     local running=0
-    for ((k = 1; k <= size; k++)); do
+    for k in $(node_ids); do
         if is_running "$k"; then running=$((running + 1)); fi
     done
     if [ "$size" -gt 0 ] && [ "$running" -eq "$size" ]; then
@@ -361,18 +396,29 @@ cmd_up() {
     mkdir -p "$CLUSTER_DIR"
     bin_dir >"$CLUSTER_DIR/bin-dir.new"
     mv "$CLUSTER_DIR/bin-dir.new" "$CLUSTER_DIR/bin-dir"
-    ensure_identity "$n"
-    echo "$n" >"$CLUSTER_DIR/size"
+    if [ "$size" -eq 0 ]; then
+        seq 1 "$n" >"$CLUSTER_DIR/nodes.new"
+        mv "$CLUSTER_DIR/nodes.new" "$CLUSTER_DIR/nodes"
+    elif [ ! -f "$CLUSTER_DIR/nodes" ]; then
+        node_ids >"$CLUSTER_DIR/nodes"
+    fi
+    rm -f "$CLUSTER_DIR/size"
+    ensure_identity $(node_ids)
     log "starting $n node(s)"
-    for ((k = 1; k <= n; k++)); do
+    for k in $(node_ids); do
         if is_running "$k"; then
             printf '    node %d: already running (pid %s)\n' "$k" "$(node_pid "$k")" >&2
         else
-            write_node_cmd "$k" "$n"
+            if [ -f "$(node_dir "$k")/cmd" ]; then
+                # Keep its flags (a node that joined keeps --join); use this build's binary.
+                sed -i "1s|.*|$(pachd_bin)|" "$(node_dir "$k")/cmd"
+            else
+                write_node_cmd "$k" "$(peer_list $(node_ids))"
+            fi
             start_node "$k"
         fi
     done
-    wait_for_leader "$n"
+    wait_for_leader
     write_env
     log "the cluster is up: $n node(s), logs in .cluster/node<K>/pachd.log"
     print_env
@@ -380,14 +426,13 @@ cmd_up() {
 
 # stop_all: SIGTERM every running node, wait, SIGKILL stragglers.
 stop_all() {
-    local n k any=0 deadline
-    n="$(cluster_size)"
-    for ((k = 1; k <= n; k++)); do
+    local k any=0 deadline
+    for k in $(node_ids); do
         if is_running "$k"; then signal_node "$k" TERM; any=1; fi
     done
     [ "$any" = 1 ] || return 0
     deadline=$((SECONDS + STOP_WAIT_S))
-    for ((k = 1; k <= n; k++)); do
+    for k in $(node_ids); do
         while is_running "$k" && [ $SECONDS -lt $deadline ]; do sleep 0.1; done
         if is_running "$k"; then
             log "node $k did not stop within ${STOP_WAIT_S}s: SIGKILL"
@@ -421,7 +466,7 @@ cmd_status() {
     n="$(cluster_size)"
     [ "$n" -gt 0 ] || die "there is no cluster here; run: scripts/cluster.sh up"
     printf '%-5s %-8s %-8s %-17s %-17s %s\n' NODE PID STATE API PEER METRICS
-    for ((k = 1; k <= n; k++)); do
+    for k in $(node_ids); do
         pid="$(node_pid "$k")"
         if is_running "$k"; then
             if is_paused "$k"; then state=paused; else state=running; fi
@@ -430,11 +475,11 @@ cmd_status() {
             pid="${pid:+($pid)}"
         fi
         printf '%-5s %-8s %-8s %-17s %-17s %s\n' "$k" "${pid:--}" "$state" \
-            "$(api_address "$k")" "$(peer_address "$k")" "$(metrics_address "$k")"
+            "$(api_address "$k")" "$(peer_address "$k")" "http://$(metrics_address "$k")/metrics"
     done
     printf '\n'
     local any=0
-    for ((k = 1; k <= n; k++)); do
+    for k in $(node_ids); do
         if is_running "$k"; then any=1; fi
     done
     if [ "$any" = 1 ]; then
@@ -513,8 +558,74 @@ cmd_logs() {
     if [ "$follow" = 1 ]; then exec tail -n 50 -F "$file"; else cat "$file"; fi
 }
 
-cmd_membership() {
-    die "$1 is not yet available: needs the membership API (pachd has no call to add or remove a member yet)"
+# node_membership K: node K's membership as the cluster reports it (voter, learner, unknown), or nothing.
+node_membership() {
+    local out
+    out="$(run_pachctl cluster status -o json --timeout 3s 2>/dev/null)" || return 0
+    grep -oE "\"id\":[[:space:]]*$1,[^}]*" <<<"$out" | grep -oE '"membership":[[:space:]]*"[a-z]+"' \
+        | grep -oE '[a-z]+"$' | tr -d '"' || true
+}
+
+any_running() {
+    local k
+    for k in $(node_ids); do if is_running "$k"; then return 0; fi; done
+    return 1
+}
+
+cmd_add() {
+    [ "$(cluster_size)" -gt 0 ] || die "there is no cluster here; run: scripts/cluster.sh up"
+    any_running || die "no node is running: the new node needs a member to admit it (scripts/cluster.sh up)"
+    local k deadline state="" last=""
+    k="$(next_node_id)"
+    [ "$k" -le "$MAX_NODE_ID" ] || die "node numbers are used up to $MAX_NODE_ID; start over with up --fresh"
+    ensure_identity "$k"
+    # The new node asks the members in its --peers to admit it; it lists itself too (its own address).
+    write_node_cmd "$k" "$(peer_list $(node_ids) "$k")" --join
+    log "starting node $k; it asks the members to admit it"
+    start_node "$k"
+    echo "$k" >>"$CLUSTER_DIR/nodes"
+    write_env
+    deadline=$((SECONDS + 60))
+    while [ $SECONDS -lt $deadline ]; do
+        if ! is_running "$k"; then
+            show_output_tail "$k"
+            die "node $k exited (log: $(node_dir "$k")/pachd.log); scripts/cluster.sh remove $k forgets it"
+        fi
+        state="$(node_membership "$k")"
+        if [ "$state" != "$last" ] && [ -n "$state" ]; then printf '    node %d: %s\n' "$k" "$state" >&2; last="$state"; fi
+        if [ "$state" = voter ]; then
+            log "node $k joined: api $(api_address "$k"); .cluster/env now lists it"
+            return 0
+        fi
+        sleep 0.5
+    done
+    die "node $k is not a voter after 60s (last seen: ${state:-not a member}); see scripts/cluster.sh logs $k"
+}
+
+cmd_remove() {
+    [ $# -eq 1 ] || die "usage: remove K"
+    local k="$1" out
+    require_node "$k"
+    [ "$(cluster_size)" -gt 1 ] || die "node $k is the last node; use scripts/cluster.sh down to stop the cluster"
+    if out="$(run_pachctl cluster remove-node "$k" 2>&1)"; then
+        log "node $k is out of the cluster"
+    elif grep -q "not a member" <<<"$out"; then
+        log "node $k was not a member any more"
+    else
+        printf '%s\n' "$out" >&2
+        die "could not remove node $k (nothing changed here; retry, or check scripts/cluster.sh status)"
+    fi
+    if is_running "$k"; then
+        signal_node "$k" TERM
+        wait_exit "$k" "$STOP_WAIT_S" || { signal_node "$k" KILL; wait_exit "$k" 5 || true; }
+    fi
+    mkdir -p "$CLUSTER_DIR/removed"
+    rm -rf -- "$CLUSTER_DIR/removed/node$k"
+    mv -- "$(node_dir "$k")" "$CLUSTER_DIR/removed/node$k"
+    grep -vx -- "$k" "$CLUSTER_DIR/nodes" >"$CLUSTER_DIR/nodes.new" || true
+    mv "$CLUSTER_DIR/nodes.new" "$CLUSTER_DIR/nodes"
+    write_env
+    log "node $k stopped; its logs are in .cluster/removed/node$k; .cluster/env no longer lists it"
 }
 
 main() {
@@ -532,8 +643,8 @@ main() {
     resume) cmd_resume "$@" ;;
     restart) cmd_restart "$@" ;;
     logs) cmd_logs "$@" ;;
-    add) [ $# -eq 0 ] || die "usage: add"; cmd_membership "add" ;;
-    remove) [ $# -eq 1 ] || die "usage: remove K"; require_node "$1"; cmd_membership "remove" ;;
+    add) [ $# -eq 0 ] || die "usage: add"; cmd_add ;;
+    remove) cmd_remove "$@" ;;
     -h | --help | help) usage 0 ;;
     *) printf 'error: unknown command %s\n\n' "'$cmd'" >&2; usage ;;
     esac

@@ -20,9 +20,14 @@ final class NodeContext: Sendable {
     let adminTokenHash: AdminTokenHash
     /// The peers: `status(of:timeout:)` asks another node for its own Raft status (ClusterStatus).
     let peers: GRPCPeerTransport
+    /// This node's metrics (proposals are counted in `propose`).
+    let metrics: NodeMetrics
+    /// Joins, removals, and the leader's membership duties.
+    let membership: Membership
 
     init(config: NodeConfig, raft: RaftNode, metadata: MetadataStateMachine, logger: Logger,
-         clock: any ProposerClock, adminTokenHash: AdminTokenHash, peers: GRPCPeerTransport) {
+         clock: any ProposerClock, adminTokenHash: AdminTokenHash, peers: GRPCPeerTransport,
+         membership: Membership, metrics: NodeMetrics = NodeMetrics()) {
         self.config = config
         self.raft = raft
         self.metadata = metadata
@@ -30,6 +35,8 @@ final class NodeContext: Sendable {
         self.clock = clock
         self.adminTokenHash = adminTokenHash
         self.peers = peers
+        self.membership = membership
+        self.metrics = metrics
     }
 
     /// Whether `presented` is the admin token (constant-time comparison of hashes).

@@ -4,6 +4,8 @@ import Glibc
 import Darwin
 #endif
 import Logging
+import Metrics
+import Prometheus
 
 /// `pachd`: one node of the cluster. See Sources/Node/README.md for the command line.
 @main
@@ -19,8 +21,12 @@ struct Pachd {
         do { logger = try bootstrapLogging(config) } catch {
             fail("\(error)", status: 2)
         }
+        // One registry for the node's own metrics and for anything in the process that reports through
+        // swift-metrics; both appear on /metrics.
+        let metrics = NodeMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         do {
-            let assembly = try NodeAssembly(config: config, logger: logger)
+            let assembly = try NodeAssembly(config: config, logger: logger, metrics: metrics)
             exit(try await NodeRuntime.run(assembly))
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])

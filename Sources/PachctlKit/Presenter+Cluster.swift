@@ -22,10 +22,16 @@ extension Presenter {
                 String(node.term), String(node.commitIndex), String(node.appliedIndex),
                 node.up ? "up" : "down",
                 HumanFormat.lastContact(ms: node.lastContactMs, isSelf: node.id == status.answeredBy),
-                node.error,
+                Self.note(node),
             ])
         }
         return output + table.render()
+    }
+
+    /// The node's error, and the leader's verdict when it recorded the node as down.
+    static func note(_ node: Admin_NodeStatus) -> String {
+        let verdict = node.markedDown ? "marked down by the leader" : ""
+        return [verdict, node.error].filter { !$0.isEmpty }.joined(separator: "; ")
     }
 
     /// The role, with "(learner)" for a non-voting member.
@@ -58,6 +64,7 @@ extension Presenter {
             JSONField("last_index", .uint(node.lastIndex)),
             JSONField("snapshot_index", .uint(node.snapshotIndex)),
             JSONField("up", .bool(node.up)),
+            JSONField("marked_down", .bool(node.markedDown)),
             JSONField("is_leader", .bool(node.isLeader)),
             JSONField("last_contact_ms", node.lastContactMs < 0 ? .null : .int(node.lastContactMs)),
             JSONField("error", .optionalString(node.error)),

@@ -44,3 +44,31 @@ struct ClusterStatus: AsyncParsableCommand {
         session.write(session.presenter.clusterStatus(status))
     }
 }
+
+/// `pachctl cluster remove-node ID`: takes a node out of the cluster. The process keeps running until
+/// it is stopped (`scripts/cluster.sh remove K` does both).
+struct ClusterRemoveNode: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove-node",
+        abstract: "Take a node out of the cluster: it stops voting and receiving the log.",
+        discussion: "The node's process keeps running until it is stopped. Refused when it would leave "
+            + "the cluster without a voter.")
+
+    @Argument(help: "The node id, as `pachctl cluster status` lists it.")
+    var id: UInt64
+
+    @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard id != 0 else { throw ValidationError("node id 0 is not valid; use an id from `pachctl cluster status`") }
+    }
+
+    func run() async throws {
+        var request = Admin_RemoveNodeRequest()
+        request.nodeID = id
+        let session = try Session(global)
+        _ = try await session.run { clients in
+            try await clients.admin.removeNode(request, options: clients.options)
+        }
+    }
+}

@@ -4,7 +4,8 @@ import ArgumentParser
 
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cluster", abstract: "Inspect the cluster.", subcommands: [ClusterStatus.self])
+        commandName: "cluster", abstract: "Inspect the cluster or remove a node.",
+        subcommands: [ClusterStatus.self, ClusterRemoveNode.self])
 }
 
 struct CreateCommand: AsyncParsableCommand {

@@ -58,6 +58,7 @@ struct ConfigTests {
         #expect(config.bootstrapVoters == nil)
         #expect(config.logLevel == .debug)
         #expect(config.metricsAddress == HostPort(host: "127.0.0.1", port: 30851))
+        #expect(config.membership.downAfter == .seconds(30))
     }
 
     @Test func helpAndVersion() throws {
@@ -97,6 +98,8 @@ struct ConfigTests {
         BadCase(flag: "--peers", value: "1=127.0.0.1:30751,2=bad_host:1", error: "--peers: 'bad_host:1' is not an address"),
         BadCase(flag: "--log-level", value: "loud", error: "--log-level: 'loud' is not one of trace, debug"),
         BadCase(flag: "--tls-cert", value: nil, error: "--tls-cert is required"),
+        BadCase(flag: "--down-after", value: "soon", error: "--down-after: 'soon' is not a duration"),
+        BadCase(flag: "--down-after", value: "50ms", error: "is not a duration from 100ms to 86400s"),
         BadCase(flag: "--bogus", value: "1", error: "unknown flag --bogus"),
         BadCase(flag: "--id", value: "--data-dir", error: "--id needs a value"),
     ]
@@ -177,5 +180,13 @@ struct ConfigTests {
         #expect(address.kind == kind)
         #expect(address.host == host)
         #expect(address.description == text)
+    }
+}
+
+extension ConfigTests {
+    @Test(arguments: [("30s", Duration.seconds(30)), ("1500ms", .milliseconds(1500)), ("2", .seconds(2))])
+    func downAfterTakesSecondsOrMilliseconds(text: String, expected: Duration) throws {
+        let config = try Self.parse(Self.valid + ["--down-after", text])
+        #expect(config.membership.downAfter == expected)
     }
 }

@@ -1,7 +1,9 @@
 import Foundation
 import GRPCCore
 import PachAPI
+import PFS
 import Raft
+import Synchronization
 import Testing
 @testable import Node
 
@@ -218,5 +220,79 @@ final class PeerTransportTests {
         await link.stop()
         await receiver.shutdown()
         await server.stop()
+    }
+
+    @Test func memberRecordsPointTheTransportAndForgottenMembersLoseTheirLink() async throws {
+        let local = try transport(1)
+        let founder = HostPort(host: "127.0.0.1", port: 40_003)
+        try local.setPeer(3, address: founder)
+        local.applyMembers([
+            MemberInfo(id: 1, apiAddress: "127.0.0.1:1", peerAddress: "127.0.0.1:2", changedAtNanos: 1),
+            MemberInfo(id: 2, apiAddress: "127.0.0.1:3", peerAddress: "127.0.0.1:40002", changedAtNanos: 1),
+        ])
+        // Itself is skipped; the recorded member is added; a peer known only from --peers is kept.
+        #expect(local.peers == [2: HostPort(host: "127.0.0.1", port: 40_002), 3: founder])
+        local.applyMembers([
+            MemberInfo(id: 2, apiAddress: "127.0.0.1:3", peerAddress: "127.0.0.1:40012", changedAtNanos: 2),
+            MemberInfo(id: 4, apiAddress: "127.0.0.1:5", peerAddress: "not an address", changedAtNanos: 2),
+        ])
+        #expect(local.peers == [2: HostPort(host: "127.0.0.1", port: 40_012), 3: founder])
+        // Node 2's record is dropped (it was removed): its link goes.
+        local.applyMembers([])
+        #expect(local.peers == [3: founder])
+        await local.shutdown()
+    }
+
+    @Test func joinReachesTheMembershipOfTheNodeAskedAndReportsRaftFailures() async throws {
+        let receiver = try transport(2)
+        let membership = FakeMembership()
+        let service = PeerService(identity: receiver.options.identity, transport: receiver,
+                                  backend: FakePeerBackend(status: RaftStatus(id: 2)), version: "test", apiAddress: "",
+                                  peerAddress: "", logger: testLogger("server"), membership: membership)
+        let configured = HostPort(host: "127.0.0.1", port: 0)
+        let server = NodeServers.peer(address: configured, tls: pki.files(node: 2), service: service)
+        let task = Task<Void, Never> { _ = try? await server.serve() }
+        let address = try await NodeServers.boundAddress(of: server, configured: configured)
+        let joiner = try transport(3)
+        try joiner.setPeer(2, address: address)
+        joiner.start { _ in }
+
+        let admitted = try await joiner.join(via: 2, apiAddress: "127.0.0.1:9", peerAddress: "127.0.0.1:10",
+                                             timeout: .seconds(5))
+        #expect(!admitted.hasFailure && !admitted.alreadyMember)
+        #expect(membership.calls == ["3 127.0.0.1:9 127.0.0.1:10"])
+
+        membership.fail(with: .raft(.configChangePending))
+        let busy = try await joiner.join(via: 2, apiAddress: "127.0.0.1:9", peerAddress: "127.0.0.1:10",
+                                         timeout: .seconds(5))
+        #expect(busy.hasFailure && busy.failure.code == .configChangePending)
+
+        membership.fail(with: .invalid("api address 'x' is not host:port"))
+        await #expect(throws: RPCError.self) {
+            _ = try await joiner.join(via: 2, apiAddress: "x", peerAddress: "127.0.0.1:10", timeout: .seconds(5))
+        }
+        await joiner.shutdown()
+        await receiver.shutdown()
+        server.beginGracefulShutdown()
+        task.cancel()
+        await task.value
+    }
+}
+
+/// Records admissions; fails them when told to.
+final class FakeMembership: MembershipBackend {
+    private let state = Mutex<(calls: [String], failure: MembershipError?)>(([], nil))
+
+    var calls: [String] { state.withLock { $0.calls } }
+
+    func fail(with error: MembershipError) { state.withLock { $0.failure = error } }
+
+    func admit(node: NodeID, apiAddress: String, peerAddress: String) async throws(MembershipError) -> Admission {
+        let failure = state.withLock { state -> MembershipError? in
+            state.calls.append("\(node) \(apiAddress) \(peerAddress)")
+            return state.failure
+        }
+        if let failure { throw failure }
+        return Admission(alreadyMember: false)
     }
 }

@@ -14,6 +14,9 @@ import Testing
         .createBranch(key("images", "dev"), head: ref("images@master"), provenance: [key("raw", "master"), key("a", "b")]),
         .createBranch(key("images", "dev"), head: nil, provenance: []),
         .deleteBranch(key("images", "dev"), force: false),
+        .registerMember(id: 4, apiAddress: "127.0.0.1:30654", peerAddress: "[::1]:30754", atNanos: 9),
+        .setMemberLiveness(id: .max, isUp: false, atNanos: 10),
+        .forgetMember(id: 4),
     ]
 
     @Test(arguments: commands)
@@ -25,7 +28,17 @@ import Testing
     /// The layout is the format: a change here is a format change and needs a new version.
     @Test func commandLayoutIsStable() throws {
         let bytes = MetadataCommand.deleteRepo(repo("ab"), force: true).encoded
-        #expect(bytes == [1, 2, 2, 0, 0, 0, UInt8(ascii: "a"), UInt8(ascii: "b"), 1])
+        #expect(bytes == [2, 2, 2, 0, 0, 0, UInt8(ascii: "a"), UInt8(ascii: "b"), 1])
+    }
+
+    /// Logs written before member records existed (version 1) still replay; member tags need version 2.
+    @Test func versionOneCommandsStillDecode() throws {
+        var bytes = MetadataCommand.deleteRepo(repo("ab"), force: true).encoded
+        bytes[0] = 1
+        #expect(try MetadataCommand(decoding: bytes) == .deleteRepo(repo("ab"), force: true))
+        var member = MetadataCommand.forgetMember(id: 3).encoded
+        member[0] = 1
+        #expect(throws: PFSError.malformed("unknown metadata command tag 10")) { try MetadataCommand(decoding: member) }
     }
 
     static let errors: [PFSError] = [
@@ -36,7 +49,7 @@ import Testing
         .provenanceCycle([key("a", "b"), key("a", "b")]), .commitExists(id), .commitNotFound(id),
         .ancestorNotFound(ref: "a@b^9", available: 3), .commitNotInRepo(id, repo("a")), .commitFinished(id),
         .commitNotFinished(id), .commitHasChildren(id, children: [cid(8)]), .commitHasSubvenance(id, dependents: [cid(9)]),
-        .malformed("m"), .unsupportedVersion(what: "w", version: 9),
+        .malformed("m"), .unsupportedVersion(what: "w", version: 9), .memberNotFound(12),
     ]
 
     @Test(arguments: errors)
@@ -56,6 +69,7 @@ import Testing
                                provenance: [CommitProvenance(branch: key("b", "m"), commit: cid(3))])),
             .commit(CommitInfo(id: Self.id, repo: repo("a"), branch: branch("m"), parent: nil, children: [],
                                startedAtNanos: 5, finishedAtNanos: nil, sizeBytes: 0, rootTreeID: "", provenance: [])),
+            .member(MemberInfo(id: 2, apiAddress: "h:1", peerAddress: "h:2", isUp: false, changedAtNanos: 3)),
         ]
         for result in results {
             #expect(try MetadataResult(decoding: result.encoded) == result)
@@ -64,8 +78,8 @@ import Testing
 
     @Test func unknownVersionsAreRefusedAsSuch() throws {
         var bytes = MetadataCommand.deleteRepo(repo("a"), force: false).encoded
-        bytes[0] = 2
-        #expect(throws: PFSError.unsupportedVersion(what: "a metadata command", version: 2)) {
+        bytes[0] = 3
+        #expect(throws: PFSError.unsupportedVersion(what: "a metadata command", version: 3)) {
             try MetadataCommand(decoding: bytes)
         }
         #expect(throws: PFSError.unsupportedVersion(what: "a metadata answer", version: 0)) {

@@ -31,11 +31,18 @@ struct RandomCommands {
                                  rootTreeID: chance(50) ? "" : "tree\(roll)")
         case 67..<75:
             return .deleteCommit(randomRef())
-        case 75..<93:
+        case 75..<90:
             let provenance = (0..<Int.random(in: 0...2, using: &random)).map { _ in randomKey() }
             return .createBranch(randomKey(), head: chance(60) ? randomRef() : nil, provenance: provenance)
-        default:
+        case 90..<96:
             return .deleteBranch(randomKey(), force: chance(50))
+        case 96..<98:
+            return .registerMember(id: UInt64.random(in: 0...3, using: &random), apiAddress: "h:\(roll)",
+                                   peerAddress: chance(10) ? "no port" : "h:1\(roll)", atNanos: clockNanos)
+        case 98:
+            return .setMemberLiveness(id: UInt64.random(in: 1...3, using: &random), isUp: chance(50), atNanos: clockNanos)
+        default:
+            return .forgetMember(id: UInt64.random(in: 1...3, using: &random))
         }
     }
 
@@ -79,6 +86,9 @@ extension MetadataCommand {
         case .deleteCommit: return "deleteCommit"
         case .createBranch: return "createBranch"
         case .deleteBranch: return "deleteBranch"
+        case .registerMember: return "registerMember"
+        case .setMemberLiveness: return "setMemberLiveness"
+        case .forgetMember: return "forgetMember"
         }
     }
 }

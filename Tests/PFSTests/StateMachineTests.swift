@@ -110,7 +110,7 @@ import Testing
 
         var damaged: [[UInt8]] = [Array(good.prefix(good.count - 1)), good + [0], Array("XXXX".utf8) + good.dropFirst(4)]
         var futureVersion = good
-        futureVersion[4] = 2
+        futureVersion[4] = MetadataState.snapshotVersion + 1
         damaged.append(futureVersion)
         for bad in damaged {
             #expect(throws: PFSError.self) {

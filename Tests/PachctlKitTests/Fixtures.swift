@@ -142,6 +142,8 @@ enum Fixtures {
             node(3, role: .unspecified, term: 2, commit: 980, applied: 980, up: false, contactMs: 184_000,
                  error: "unreachable: connection refused"),
         ]
+        // The leader has recorded node 3 as down (it was silent longer than --down-after).
+        status.nodes[2].markedDown = true
         return status
     }
 }

@@ -27,4 +27,4 @@ ensure_swift() {
 }
 
 # System packages every build needs. Modules add theirs here as they land.
-BUILD_PACKAGES=(pkg-config)
+BUILD_PACKAGES=(pkg-config liblz4-dev)

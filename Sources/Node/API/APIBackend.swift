@@ -1,3 +1,4 @@
+import GRPCCore
 import PFS
 import PachAPI
 import Raft
@@ -23,6 +24,10 @@ public protocol APIBackend: Sendable {
 
     /// Every member's status as this node sees it; members the peer layer cannot reach are marked down.
     func clusterStatus() async -> Admin_ClusterStatusResponse
+
+    /// Takes node `id` out of the cluster (Raft configuration, then its member record); the errors are
+    /// the gRPC statuses a client should see.
+    func removeNode(_ id: UInt64) async throws(RPCError)
 
     /// This node's own Raft status, for `Health` (cheap: no peer is asked).
     var raftStatus: RaftStatus { get }

@@ -30,6 +30,15 @@ struct AdminService<Backend: APIBackend>: Admin_API.SimpleServiceProtocol {
         }
     }
 
+    func removeNode(request: Admin_RemoveNodeRequest,
+                    context: ServerContext) async throws -> Admin_RemoveNodeResponse {
+        guard request.nodeID != 0 else { throw RPCError(code: .invalidArgument, message: "node id 0 is not valid") }
+        try await backend.removeNode(request.nodeID)
+        var response = Admin_RemoveNodeResponse()
+        response.removedBy = backend.nodeID
+        return response
+    }
+
     func health(request: Admin_HealthRequest, context: ServerContext) async throws -> Admin_HealthResponse {
         HealthCheck.evaluate(backend.raftStatus, nodeID: backend.nodeID)
     }

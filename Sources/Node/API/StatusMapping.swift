@@ -24,6 +24,20 @@ enum StatusMapping {
         }
     }
 
+    /// The status for a membership operation that did not happen.
+    static func rpcError(for error: MembershipError) -> RPCError {
+        switch error {
+        case .invalid(let why): return RPCError(code: .invalidArgument, message: why)
+        case .notMember: return RPCError(code: .notFound, message: error.description)
+        case .raft(.invalidConfigChange(let why)):
+            return RPCError(code: .failedPrecondition, message: "membership change refused: \(why)")
+        case .raft(.configChangePending):
+            return RPCError(code: .failedPrecondition,
+                            message: "another membership change is in progress; retry in a moment")
+        case .raft(let raftError): return rpcError(for: raftError)
+        }
+    }
+
     /// What a user reads when the cluster cannot take the call now.
     static let unavailableMessage =
         "the cluster has no reachable leader or did not answer in time; retry (check `pachctl cluster status`)"
@@ -36,7 +50,7 @@ enum StatusMapping {
         case .repoExists, .commitExists:
             return .alreadyExists
         case .repoNotFound, .branchNotFound, .branchHasNoHead, .commitNotFound, .ancestorNotFound,
-             .commitNotInRepo:
+             .commitNotInRepo, .memberNotFound:
             return .notFound
         case .repoHasDependents, .branchHasOpenCommit, .branchHasDependents, .commitFinished,
              .commitNotFinished, .commitHasChildren, .commitHasSubvenance:

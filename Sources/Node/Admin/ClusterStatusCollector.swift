@@ -1,4 +1,5 @@
 import PachAPI
+import PFS
 import Raft
 
 /// Builds admin.API's ClusterStatus as this node sees the cluster: its own Raft status, plus each other
@@ -11,6 +12,8 @@ struct ClusterStatusCollector: Sendable {
     let peerAddress: String
     let raft: RaftNode
     let peers: GRPCPeerTransport
+    /// The member records of the replicated state (addresses, liveness verdicts).
+    var records: [MemberInfo] = []
     var peerTimeout: Duration = .milliseconds(500)
 
     /// Every member (voters and learners, and this node) sorted by id.
@@ -22,10 +25,17 @@ struct ClusterStatusCollector: Sendable {
         response.clusterID = clusterID
         response.answeredBy = local.id
         response.leaderID = local.leader
+        let recorded = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         response.nodes = members.map { id in
-            if id == local.id { return localNode(local) }
-            return Self.node(id, remote[id], configuration: local.configuration, contact: peers.contact(of: id),
-                             peerAddress: peers.peers[id])
+            var node = id == local.id ? localNode(local)
+                : Self.node(id, remote[id], configuration: local.configuration, contact: peers.contact(of: id),
+                            peerAddress: peers.peers[id])
+            if let record = recorded[id] {
+                if node.apiAddress.isEmpty { node.apiAddress = record.apiAddress }
+                if node.peerAddress.isEmpty { node.peerAddress = record.peerAddress }
+                node.markedDown = !record.isUp
+            }
+            return node
         }
         return response
     }

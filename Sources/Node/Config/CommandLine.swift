@@ -98,16 +98,17 @@ enum CommandLineParser {
                      --api-address HOST:PORT --peer-address HOST:PORT [--metrics-address HOST:PORT] \\
                      --peers ID=HOST:PORT,... \\
                      --tls-cert FILE --tls-key FILE --tls-ca FILE --admin-token-file FILE \\
-                     [--join] [--log-level LEVEL] [--log-file FILE] [--config FILE]
+                     [--join] [--down-after DURATION] [--log-level LEVEL] [--log-file FILE] [--config FILE]
 
           --id                node id, an integer from 1, unique in the cluster
           --data-dir          where the Raft log, snapshots and identity files live
           --cluster-id        32 hex characters chosen when the cluster is created
           --api-address       listen address of the public API (pachctl)
           --peer-address      listen address of the peer API (other pachd nodes)
-          --metrics-address   listen address of the Prometheus endpoint (reserved)
+          --metrics-address   listen address of the Prometheus endpoint (GET /metrics)
           --peers             id=peer-address of the founding voters (a founder lists itself)
-          --join              start empty and wait to be added by the leader (no bootstrap)
+          --join              start empty and ask the members in --peers to admit this node
+          --down-after        silence after which the leader records a member as down (default 30s)
           --tls-cert/-key     this node's certificate and key (PEM), signed by the cluster CA
           --tls-ca            the cluster CA certificate (PEM)
           --admin-token-file  file holding the admin token

@@ -25,6 +25,9 @@ extension NodeConfig {
             metricsAddress = nil
         }
         join = try Self.switchValue(settings[.join], key: .join)
+        if let text = settings[.downAfter] {
+            membership.downAfter = try Self.duration(text, flag: ConfigKey.downAfter.flag)
+        }
         peers = try Self.peerList(try required(.peers))
         tls = TLSFiles(certificate: try required(.tlsCert), privateKey: try required(.tlsKey),
                        certificateAuthority: try required(.tlsCA))
@@ -95,6 +98,22 @@ extension NodeConfig {
         }
         guard !peers.isEmpty else { throw ConfigError("--peers: lists no node") }
         return peers
+    }
+
+    /// `30s`, `1500ms`, or a plain number of seconds; at least 100 ms, at most a day.
+    static func duration(_ text: String, flag: String) throws(ConfigError) -> Duration {
+        let millis: Int64?
+        if text.hasSuffix("ms") {
+            millis = Int64(text.dropLast(2))
+        } else if text.hasSuffix("s") {
+            millis = Int64(text.dropLast()).map { $0 * 1000 }
+        } else {
+            millis = Int64(text).map { $0 * 1000 }
+        }
+        guard let millis, (100...86_400_000).contains(millis) else {
+            throw ConfigError("\(flag): '\(text)' is not a duration from 100ms to 86400s (e.g. 30s or 1500ms)")
+        }
+        return .milliseconds(millis)
     }
 
     static func logLevel(_ text: String) throws(ConfigError) -> Logger.Level {

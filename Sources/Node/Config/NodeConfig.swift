@@ -23,12 +23,14 @@ struct NodeConfig: Sendable, Equatable {
     var apiAddress: HostPort
     /// Where the peer API (raftpb.Peer) listens.
     var peerAddress: HostPort
-    /// Where the Prometheus endpoint listens; reserved until metrics land.
+    /// Where the Prometheus endpoint (`GET /metrics`) listens; nil: no endpoint.
     var metricsAddress: HostPort?
     /// Peer addresses by node id. For a founder: the founding voters, itself included.
     var peers: [NodeID: HostPort]
     /// Start with an empty log and wait to be added by the leader, instead of bootstrapping.
     var join: Bool
+    /// The leader's membership duties (when a silent member counts as down).
+    var membership = Membership.Options()
     var tls: TLSFiles
     /// The file holding the admin token (pachd keeps only its SHA-256).
     var adminTokenFile: String
@@ -55,6 +57,7 @@ enum ConfigKey: String, CaseIterable, Sendable {
     case metricsAddress = "metrics-address"
     case peers
     case join
+    case downAfter = "down-after"
     case tlsCert = "tls-cert"
     case tlsKey = "tls-key"
     case tlsCA = "tls-ca"

@@ -1,6 +1,7 @@
 import GRPCCore
 import Logging
 import PachAPI
+import PFS
 import Raft
 import Synchronization
 
@@ -20,11 +21,13 @@ final class GRPCPeerTransport: Transport {
         var retired: [PeerLink] = []
         /// What we last heard from each peer, for cluster status.
         var contacts: [NodeID: PeerContact] = [:]
+        /// The members the replicated state recorded at the last `applyMembers`.
+        var everRecorded: Set<NodeID> = []
     }
 
     /// The latest signs of life of one peer.
     struct PeerContact: Sendable {
-        /// When a message from it last arrived.
+        /// When a Raft message or a status answer from it last arrived.
         var lastHeard: ContinuousClock.Instant?
         /// Its latest answer to `status(of:)`.
         var lastStatus: Raftpb_StatusResponse?
@@ -32,17 +35,20 @@ final class GRPCPeerTransport: Transport {
 
     let options: PeerLinkOptions
     let logger: Logger
+    /// Counts failed peer calls and dropped messages; nil in tests that do not look.
+    let metrics: NodeMetrics?
     private let state = Mutex(State())
     private let receivedCount = Atomic<Int>(0)
 
     /// A transport for `options.identity.nodeID` that will talk to `peers` (an entry for this node
     /// itself is ignored). Throws when a peer's client cannot be created (an unresolvable target).
-    init(options: PeerLinkOptions, peers: [NodeID: HostPort], logger: Logger) throws {
+    init(options: PeerLinkOptions, peers: [NodeID: HostPort], logger: Logger, metrics: NodeMetrics? = nil) throws {
         self.options = options
         self.logger = logger
+        self.metrics = metrics
         var links: [NodeID: PeerLink] = [:]
         for (peer, address) in peers where peer != options.identity.nodeID {
-            links[peer] = try PeerLink(peer: peer, address: address, options: options, logger: logger)
+            links[peer] = try PeerLink(peer: peer, address: address, options: options, logger: logger, metrics: metrics)
         }
         state.withLock { $0.links = links }
     }
@@ -73,6 +79,7 @@ final class GRPCPeerTransport: Transport {
         for message in messages { batches[message.to, default: []].append(message) }
         for (peer, batch) in batches {
             guard let link = links[peer] else {
+                metrics?.peerMessagesDropped(peer, count: batch.count)
                 Self.reportLost(batch, to: peer, deliver: deliver)
                 continue
             }
@@ -84,7 +91,12 @@ final class GRPCPeerTransport: Transport {
                     regular.append(message)
                 }
             }
-            if !regular.isEmpty, link.outbox.offer(regular) > 0 { deliver(.unreachable(peer)) }
+            guard !regular.isEmpty else { continue }
+            let dropped = link.outbox.offer(regular)
+            if dropped > 0 {
+                metrics?.peerMessagesDropped(peer, count: dropped)
+                deliver(.unreachable(peer))
+            }
         }
     }
 
@@ -124,7 +136,7 @@ final class GRPCPeerTransport: Transport {
     /// connects to it at once.
     func setPeer(_ peer: NodeID, address: HostPort) throws {
         guard peer != nodeID else { return }
-        let link = try PeerLink(peer: peer, address: address, options: options, logger: logger)
+        let link = try PeerLink(peer: peer, address: address, options: options, logger: logger, metrics: metrics)
         let (deliver, old) = state.withLock { state -> ((@Sendable (TransportEvent) -> Void)?, PeerLink?) in
             let old = state.links.updateValue(link, forKey: peer)
             if let old { state.retired.append(old) }
@@ -149,9 +161,68 @@ final class GRPCPeerTransport: Transport {
         request.header = options.identity.header(to: peer)
         var callOptions = CallOptions.defaults
         callOptions.timeout = timeout
-        let response = try await link.peerClient.status(request, options: callOptions)
-        state.withLock { $0.contacts[peer, default: PeerContact()].lastStatus = response }
+        let response: Raftpb_StatusResponse
+        do { response = try await link.peerClient.status(request, options: callOptions) } catch {
+            metrics?.peerError(peer, call: .status)
+            throw error
+        }
+        state.withLock { state in
+            // An answer is news from the peer too: a follower hears from other followers only this way.
+            state.contacts[peer, default: PeerContact()].lastStatus = response
+            state.contacts[peer, default: PeerContact()].lastHeard = .now
+        }
         return response
+    }
+
+    /// Asks `peer` to admit this node as a member (the peer `Join` RPC).
+    func join(via peer: NodeID, apiAddress: String, peerAddress: String,
+              timeout: Duration) async throws -> Raftpb_JoinResponse {
+        guard let link = state.withLock({ $0.links[peer] }) else {
+            throw RPCError(code: .notFound, message: "node \(peer) is not a known peer")
+        }
+        var request = Raftpb_JoinRequest()
+        request.header = options.identity.header(to: peer)
+        request.apiAddress = apiAddress
+        request.peerAddress = peerAddress
+        var callOptions = CallOptions.defaults
+        callOptions.timeout = timeout
+        return try await link.peerClient.join(request, options: callOptions)
+    }
+
+    /// Points the transport at the recorded members: a member with a new or changed peer address gets a
+    /// link (a joining node), and a member whose record was dropped loses its link (a removed node).
+    /// Peers known only from the command line are kept until they are recorded.
+    func applyMembers(_ members: [MemberInfo]) {
+        let current = peers
+        var recorded: Set<NodeID> = []
+        for member in members where member.id != nodeID {
+            recorded.insert(member.id)
+            let address: HostPort
+            do { address = try HostPort(parsing: member.peerAddress, flag: "member \(member.id)") } catch {
+                logger.warning("member has an unusable peer address", metadata: ["member.node": "\(member.id)",
+                                                                                 "error": "\(error)"])
+                continue
+            }
+            guard current[member.id] != address else { continue }
+            do {
+                try setPeer(member.id, address: address)
+                logger.info("peer address recorded", metadata: ["member.node": "\(member.id)",
+                                                                "member.peer": "\(address)"])
+            } catch {
+                logger.warning("cannot reach member", metadata: ["member.node": "\(member.id)", "error": "\(error)"])
+            }
+        }
+        let forgotten = state.withLock { state -> [PeerLink] in
+            let gone = state.everRecorded.subtracting(recorded)
+            state.everRecorded = recorded
+            let links = gone.compactMap { state.links.removeValue(forKey: $0) }
+            state.retired.append(contentsOf: links)
+            return links
+        }
+        for link in forgotten {
+            logger.info("peer forgotten", metadata: ["member.node": "\(link.peer)"])
+            Task { await link.stop() }
+        }
     }
 
     /// What this node last heard from `peer` (nothing for a peer never heard from).

@@ -25,10 +25,14 @@ final class PeerLink: Sendable {
     let outbox: PeerOutbox
     let client: Client
     let logger: Logger
+    /// Counts failed calls to the peer (`pachd_peer_rpc_errors_total`); nil in tests that do not look.
+    let metrics: NodeMetrics?
     private let tasks = Mutex(Tasks())
 
-    init(peer: NodeID, address: HostPort, options: PeerLinkOptions, logger: Logger) throws {
+    init(peer: NodeID, address: HostPort, options: PeerLinkOptions, logger: Logger,
+         metrics: NodeMetrics? = nil) throws {
         self.peer = peer
+        self.metrics = metrics
         self.address = address
         self.options = options
         outbox = PeerOutbox(limits: options.outbox)
@@ -73,14 +77,17 @@ final class PeerLink: Sendable {
         var backoff = Backoff(initial: options.reconnectInitial, max: options.reconnectMax)
         var reachability = Reachability.unknown
         while !Task.isCancelled {
+            var call = NodeMetrics.PeerCall.hello
             do {
                 try await hello()
                 if reachability != .up { logger.info("peer reachable") }
                 reachability = .up
                 backoff.reset()
+                call = .stream
                 try await stream()
             } catch {
                 if Task.isCancelled { break }
+                metrics?.peerError(peer, call: call)
                 logFailure(error, reachability: reachability)
                 reachability = .down
             }
@@ -162,10 +169,17 @@ final class PeerLink: Sendable {
     }
 
     static func describe(_ error: any Error) -> String {
+        let full: String
         if let rpc = error as? RPCError {
-            return rpc.cause.map { "\(rpc.code): \(rpc.message) (\($0))" } ?? "\(rpc.code): \(rpc.message)"
+            full = rpc.cause.map { "\(rpc.code): \(rpc.message) (\($0))" } ?? "\(rpc.code): \(rpc.message)"
+        } else {
+            full = "\(error)"
         }
-        return "\(error)"
+        // The transport's own wording of the two everyday cases is long; operators read these in tables.
+        let lowered = full.lowercased()
+        if lowered.contains("connection refused") { return "connection refused" }
+        if let rpc = error as? RPCError, rpc.code == .deadlineExceeded { return "no answer in time" }
+        return full
     }
 }
 
@@ -215,6 +229,7 @@ extension PeerLink {
                 }
             })
             guard response.receivedBytes == UInt64(data.count) else {
+                metrics?.peerError(peer, call: .snapshot)
                 logger.warning("snapshot not confirmed", metadata: ["raft.snapshot.bytes": "\(data.count)",
                                                                     "peer.received": "\(response.receivedBytes)"])
                 return false
@@ -224,6 +239,7 @@ extension PeerLink {
                                                     "peer.elapsed": "\(ContinuousClock.now - started)"])
             return true
         } catch {
+            metrics?.peerError(peer, call: .snapshot)
             logger.warning("snapshot transfer failed", metadata: ["raft.snapshot.index": "\(snapshot.metadata.index)",
                                                                   "peer.error": "\(Self.describe(error))"])
             return false

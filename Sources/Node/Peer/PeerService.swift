@@ -30,6 +30,8 @@ struct PeerService: Raftpb_Peer.SimpleServiceProtocol {
     let apiAddress: String
     let peerAddress: String
     let logger: Logger
+    /// Admits nodes that ask to join; without one, `Join` is refused as unimplemented.
+    var membership: (any MembershipBackend)?
     /// The largest snapshot accepted; a header announcing more is refused before any chunk is buffered.
     var snapshotBytesMax = 4 << 30
 
@@ -121,5 +123,22 @@ struct PeerService: Raftpb_Peer.SimpleServiceProtocol {
     func status(request: Raftpb_StatusRequest, context: ServerContext) async throws -> Raftpb_StatusResponse {
         try identity.check(request.hasHeader ? request.header : nil)
         return Raftpb_StatusResponse(backend.status, version: version, apiAddress: apiAddress, peerAddress: peerAddress)
+    }
+
+    func join(request: Raftpb_JoinRequest, context: ServerContext) async throws -> Raftpb_JoinResponse {
+        try identity.check(request.hasHeader ? request.header : nil)
+        guard let membership else { throw RPCError(code: .unimplemented, message: "this node does not admit members") }
+        var response = Raftpb_JoinResponse()
+        do {
+            let admission = try await membership.admit(node: request.header.from, apiAddress: request.apiAddress,
+                                                       peerAddress: request.peerAddress)
+            response.alreadyMember = admission.alreadyMember
+        } catch .raft(let error) {
+            response.failure = Raftpb_RaftFailure(error, leaderHint: backend.status.leader)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "cannot admit node \(request.header.from): \(error)")
+        }
+        response.leaderID = backend.status.leader
+        return response
     }
 }

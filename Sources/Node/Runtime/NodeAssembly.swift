@@ -6,10 +6,13 @@ import Raft
 struct NodeAssembly: Sendable {
     let config: NodeConfig
     let logger: Logger
+    /// Every metric of this node; `NodeRuntime` serves them on `config.metricsAddress`.
+    let metrics: NodeMetrics
     let storage: DiskStorage
     let transport: GRPCPeerTransport
     let metadata: MetadataStateMachine
     let raft: RaftNode
+    let membership: Membership
     let context: NodeContext
     let peerServer: NodeServers.Server
     let apiServer: NodeServers.Server
@@ -21,14 +24,15 @@ struct NodeAssembly: Sendable {
     /// that lost its log), and builds the
     /// transport, state machine, Raft node and both servers. Throws `ConfigError`s for what an operator
     /// must fix (wrong data dir, unreadable token, storage locked by another process).
-    init(config: NodeConfig, logger: Logger) throws {
+    init(config: NodeConfig, logger: Logger, metrics: NodeMetrics = NodeMetrics()) throws {
         self.config = config
         self.logger = logger
+        self.metrics = metrics
         identity = DataDirIdentity(clusterID: config.clusterID, nodeID: config.id)
         identityOutcome = try identity.verify(in: config.dataDir)
         let tokenHash = try AdminTokenHash.load(from: config.adminTokenFile)
         do {
-            storage = try DiskStorage(directory: config.raftDirectory)
+            storage = try DiskStorage(directory: config.raftDirectory, onSync: { metrics.recordSync($0) })
         } catch {
             throw ConfigError("cannot open raft storage in \(config.raftDirectory): \(error)")
         }
@@ -37,23 +41,31 @@ struct NodeAssembly: Sendable {
                                       tls: config.tls)
         options.apiAddress = "\(config.apiAddress)"
         options.peerAddress = "\(config.peerAddress)"
-        transport = try GRPCPeerTransport(options: options, peers: config.peers, logger: Self.logger("pachd.peer", like: logger))
-        metadata = MetadataStateMachine()
+        transport = try GRPCPeerTransport(options: options, peers: config.peers,
+                                          logger: Self.logger("pachd.peer", like: logger), metrics: metrics)
+        metadata = MetadataStateMachine(membersChanged: { [transport] in transport.applyMembers($0) })
         // The seed only spreads election timeouts apart; it need not be reproducible outside tests.
         let raftOptions = RaftNodeOptions(id: config.id, bootstrapVoters: config.bootstrapVoters,
                                           seed: UInt64.random(in: 1...UInt64.max))
         raft = RaftNode(options: raftOptions, storage: storage, stateMachine: metadata, transport: transport,
                         logger: Self.logger("raft", like: logger))
-        context = NodeContext(config: config, raft: raft, metadata: metadata, logger: logger, clock: WallClock(),
-                              adminTokenHash: tokenHash, peers: transport)
+        let clock = WallClock()
+        membership = Membership(selfID: config.id, apiAddress: options.apiAddress, peerAddress: options.peerAddress,
+                                options: config.membership, raft: raft, metadata: metadata, transport: transport,
+                                clock: clock, logger: Self.logger("pachd.membership", like: logger))
+        context = NodeContext(config: config, raft: raft, metadata: metadata, logger: logger, clock: clock,
+                              adminTokenHash: tokenHash, peers: transport, membership: membership, metrics: metrics)
         let service = PeerService(identity: options.identity, transport: transport, backend: raft,
                                   version: PachdVersion.current, apiAddress: options.apiAddress,
-                                  peerAddress: options.peerAddress, logger: Self.logger("pachd.peer", like: logger))
+                                  peerAddress: options.peerAddress, logger: Self.logger("pachd.peer", like: logger),
+                                  membership: membership)
         peerServer = NodeServers.peer(address: config.peerAddress, tls: config.tls, service: service)
         let apiLogger = Self.logger("pachd.api", like: logger)
         apiServer = NodeServers.api(address: config.apiAddress, tls: config.tls,
                                     services: makePublicServices(backend: context, logger: apiLogger),
-                                    interceptors: makeAuthInterceptors(backend: context, logger: apiLogger))
+                                    // Metrics first, so that refused calls are counted too.
+                                    interceptors: [APIMetricsInterceptor(metrics: metrics)]
+                                        + makeAuthInterceptors(backend: context, logger: apiLogger))
     }
 
     /// Writes the data dir's identity files if they are new; call once Raft has started (and so has

@@ -6,8 +6,8 @@ import Darwin
 import Logging
 import Raft
 
-/// Runs a node from start to exit: serve, start Raft, announce, wait for a signal (or a fatal Raft
-/// stop), then stop gracefully.
+/// Runs a node from start to exit: serve (peer, API and, when configured, metrics), start Raft, announce,
+/// wait for a signal (or a fatal Raft stop), then stop gracefully.
 enum NodeRuntime {
     /// Why the node stops.
     enum StopReason: Sendable, Equatable {
@@ -24,19 +24,27 @@ enum NodeRuntime {
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await assembly.peerServer.serve() }
             group.addTask { try await assembly.apiServer.serve() }
-            // The Prometheus endpoint (Metrics/, on config.metricsAddress) will be served here too.
             let peerBound = try await bound(assembly.peerServer, assembly.config.peerAddress, flag: "--peer-address",
                                             group: &group)
             let apiBound = try await bound(assembly.apiServer, assembly.config.apiAddress, flag: "--api-address",
                                            group: &group)
+            let metricsServer = try await serveMetrics(assembly, group: &group)
             do { try await assembly.raft.start() } catch {
                 throw ConfigError("raft could not start: \(error)")
             }
             try assembly.recordIdentityIfNew()
-            announce("pachd node \(assembly.config.id) serving api \(apiBound) peer \(peerBound)")
-            logger.info("serving", metadata: ["node.api": "\(apiBound)", "node.peer": "\(peerBound)"])
+            // Membership duties (self-registration; on the leader, promotion and liveness) and, for a
+            // node started with --join, asking to be admitted. Both end when the group is cancelled.
+            group.addTask { await assembly.membership.runDuties() }
+            if assembly.config.join { group.addTask { await assembly.membership.joinCluster() } }
+            let metricsBound = metricsServer.map { " metrics \($0.address)" } ?? ""
+            announce("pachd node \(assembly.config.id) serving api \(apiBound) peer \(peerBound)\(metricsBound)")
+            var serving: Logger.Metadata = ["node.api": "\(apiBound)", "node.peer": "\(peerBound)"]
+            if let metricsServer { serving["node.metrics"] = "\(metricsServer.address)" }
+            logger.info("serving", metadata: serving)
             let reason = await firstStopReason(signals: signals.events, raft: assembly.raft, logger: logger)
             await stop(assembly, reason: reason)
+            metricsServer?.close()
             // Peers keep their streams to us open forever: cancel the servers rather than wait for them.
             group.cancelAll()
             try? await group.waitForAll()
@@ -54,6 +62,26 @@ enum NodeRuntime {
             do { try await group.next() } catch { cause = error }
             throw ConfigError("\(flag): cannot listen on \(configured): \(PeerLink.describe(cause))")
         }
+    }
+
+    /// Binds the Prometheus endpoint on `config.metricsAddress` and serves it in `group` (nil when no
+    /// address is configured). A scrape samples the Raft status at that moment. A port that cannot be
+    /// bound fails startup like the other servers.
+    private static func serveMetrics(_ assembly: NodeAssembly,
+                                     group: inout ThrowingTaskGroup<Void, any Error>) async throws -> MetricsServer? {
+        guard let address = assembly.config.metricsAddress else { return nil }
+        let (metrics, raft) = (assembly.metrics, assembly.raft)
+        let endpoint = MetricsEndpoint { metrics.exposition(sampling: raft.status) }
+        let server: MetricsServer
+        do {
+            server = try await MetricsServer.bind(to: address, endpoint: endpoint,
+                                                  logger: NodeAssembly.logger("pachd.metrics", like: assembly.logger))
+        } catch {
+            let cause = MetricsServer.describe(bindError: error)
+            throw ConfigError("--metrics-address: cannot listen on \(address): \(cause)")
+        }
+        group.addTask { await server.run() }
+        return server
     }
 
     /// The first stop signal or Raft's own stop. A second SIGTERM/SIGINT during the graceful stop exits

@@ -40,6 +40,8 @@ public enum PFSError: Error, Sendable, Hashable, CustomStringConvertible {
     case commitHasChildren(CommitID, children: [CommitID])
     /// Commits downstream name this commit in their provenance; delete those first.
     case commitHasSubvenance(CommitID, dependents: [CommitID])
+    /// No member has this node id.
+    case memberNotFound(UInt64)
     /// Bytes that should be a metadata command, answer or snapshot do not decode.
     case malformed(String)
     /// Bytes in a format version this node does not know: a newer node wrote them. Upgrade this node.
@@ -73,6 +75,7 @@ public enum PFSError: Error, Sendable, Hashable, CustomStringConvertible {
             return "commit \(id) has child commit(s) \(Self.list(children)); only a commit without children can be deleted"
         case .commitHasSubvenance(let id, let dependents):
             return "commit \(id) is provenance of \(Self.list(dependents)); delete those first"
+        case .memberNotFound(let id): return "node \(id) is not a member of the cluster"
         case .malformed(let why): return "malformed metadata: \(why)"
         case .unsupportedVersion(let what, let version):
             return "\(what) has format version \(version), which this node does not know; upgrade this node"

@@ -1,12 +1,15 @@
-/// The log format of commands. Layout: a version byte (1), a tag byte, then the fields in declaration
+/// The log format of commands. Layout: a version byte (2; 1 is read too), a tag byte, then the fields in declaration
 /// order (see `BinaryWriter`). Any change to the layout MUST bump the version, because a node that meets
 /// a version it does not know stops (`unsupportedVersion`) rather than apply it differently from its peers.
 extension MetadataCommand {
     /// The version this code writes and the only one it reads.
-    public static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 2
+    /// Version 1 had no member commands; its layout is otherwise the same, so it is still read.
+    static let readableVersions: ClosedRange<UInt8> = 1...2
 
     private enum Tag: UInt8 {
         case createRepo = 1, deleteRepo, startCommit, finishCommit, deleteCommit, createBranch, deleteBranch
+        case registerMember, setMemberLiveness, forgetMember
     }
 
     /// The bytes a proposer puts in a Raft entry. The same command always gives the same bytes.
@@ -48,6 +51,20 @@ extension MetadataCommand {
             writer.write(Tag.deleteBranch.rawValue)
             writer.write(key)
             writer.write(force)
+        case .registerMember(let id, let apiAddress, let peerAddress, let atNanos):
+            writer.write(Tag.registerMember.rawValue)
+            writer.write(id)
+            writer.write(apiAddress)
+            writer.write(peerAddress)
+            writer.write(atNanos)
+        case .setMemberLiveness(let id, let isUp, let atNanos):
+            writer.write(Tag.setMemberLiveness.rawValue)
+            writer.write(id)
+            writer.write(isUp)
+            writer.write(atNanos)
+        case .forgetMember(let id):
+            writer.write(Tag.forgetMember.rawValue)
+            writer.write(id)
         }
         return writer.bytes
     }
@@ -57,9 +74,13 @@ extension MetadataCommand {
     public init(decoding bytes: [UInt8]) throws(PFSError) {
         var reader = BinaryReader(bytes)
         let version = try reader.readUInt8()
-        guard version == Self.formatVersion else { throw .unsupportedVersion(what: "a metadata command", version: version) }
+        guard Self.readableVersions.contains(version) else {
+            throw .unsupportedVersion(what: "a metadata command", version: version)
+        }
         let rawTag = try reader.readUInt8()
-        guard let tag = Tag(rawValue: rawTag) else { throw .malformed("unknown metadata command tag \(rawTag)") }
+        guard let tag = Tag(rawValue: rawTag), version >= 2 || tag.rawValue <= Tag.deleteBranch.rawValue else {
+            throw .malformed("unknown metadata command tag \(rawTag)")
+        }
         switch tag {
         case .createRepo:
             self = .createRepo(try reader.readRepoName(), description: try reader.readString(),
@@ -81,6 +102,14 @@ extension MetadataCommand {
                                  provenance: try reader.readArray { r throws(PFSError) in try r.readBranchKey() })
         case .deleteBranch:
             self = .deleteBranch(try reader.readBranchKey(), force: try reader.readBool())
+        case .registerMember:
+            self = .registerMember(id: try reader.readUInt64(), apiAddress: try reader.readString(),
+                                   peerAddress: try reader.readString(), atNanos: try reader.readUInt64())
+        case .setMemberLiveness:
+            self = .setMemberLiveness(id: try reader.readUInt64(), isUp: try reader.readBool(),
+                                      atNanos: try reader.readUInt64())
+        case .forgetMember:
+            self = .forgetMember(id: try reader.readUInt64())
         }
         try reader.finish("metadata command")
     }

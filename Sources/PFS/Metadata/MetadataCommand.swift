@@ -24,6 +24,22 @@ public enum MetadataCommand: Sendable, Hashable {
     /// Deletes a branch (not its commits). Refused while other branches take provenance from it, unless
     /// `force`, which removes those edges.
     case deleteBranch(BranchKey, force: Bool)
+    /// Records a member's addresses (a founder at its first start, a node about to join); it is up.
+    case registerMember(id: UInt64, apiAddress: String, peerAddress: String, atNanos: UInt64)
+    /// The leader's liveness verdict on a member, proposed only when it changes.
+    case setMemberLiveness(id: UInt64, isUp: Bool, atNanos: UInt64)
+    /// Drops a member's record once it left the Raft configuration.
+    case forgetMember(id: UInt64)
+}
+
+extension MetadataCommand {
+    /// Whether the command is about member records rather than PFS data.
+    public var changesMembers: Bool {
+        switch self {
+        case .registerMember, .setMemberLiveness, .forgetMember: return true
+        default: return false
+        }
+    }
 }
 
 /// What applying a `MetadataCommand` answers, identical on every node; `encoded` is what the proposer's
@@ -37,6 +53,8 @@ public enum MetadataResult: Sendable, Hashable {
     case branch(BranchInfo)
     /// The commit as it is after the command (`startCommit`, `finishCommit`).
     case commit(CommitInfo)
+    /// The member as it is after the command (`registerMember`, `setMemberLiveness`).
+    case member(MemberInfo)
     /// The command was refused and changed nothing.
     case failed(PFSError)
 }

@@ -1,11 +1,13 @@
-/// The format of answers: a version byte (1), a tag byte, then the payload. Like commands, any layout
+/// The format of answers: a version byte (2; 1 is read too), a tag byte, then the payload. Like commands, any layout
 /// change MUST bump the version.
 extension MetadataResult {
     /// The version this code writes and the only one it reads.
-    public static let formatVersion: UInt8 = 1
+    public static let formatVersion: UInt8 = 2
+    /// Version 1 had no member answers; its layout is otherwise the same.
+    static let readableVersions: ClosedRange<UInt8> = 1...2
 
     private enum Tag: UInt8 {
-        case done = 0, repo, branch, commit, failed
+        case done = 0, repo, branch, commit, failed, member
     }
 
     /// The bytes `apply` returns to the proposer; identical on every node for the same entry.
@@ -27,6 +29,9 @@ extension MetadataResult {
         case .failed(let error):
             writer.write(Tag.failed.rawValue)
             writer.write(error)
+        case .member(let info):
+            writer.write(Tag.member.rawValue)
+            writer.write(info)
         }
         return writer.bytes
     }
@@ -35,7 +40,9 @@ extension MetadataResult {
     public init(decoding bytes: [UInt8]) throws(PFSError) {
         var reader = BinaryReader(bytes)
         let version = try reader.readUInt8()
-        guard version == Self.formatVersion else { throw .unsupportedVersion(what: "a metadata answer", version: version) }
+        guard Self.readableVersions.contains(version) else {
+            throw .unsupportedVersion(what: "a metadata answer", version: version)
+        }
         let rawTag = try reader.readUInt8()
         switch Tag(rawValue: rawTag) {
         case .done: self = .done
@@ -43,6 +50,8 @@ extension MetadataResult {
         case .branch: self = .branch(try reader.readBranchInfo())
         case .commit: self = .commit(try reader.readCommitInfo())
         case .failed: self = .failed(try reader.readError())
+        case .member where version >= 2: self = .member(try reader.readMemberInfo())
+        case .member: throw .malformed("unknown metadata answer tag \(rawTag)")
         case nil: throw .malformed("unknown metadata answer tag \(rawTag)")
         }
         try reader.finish("metadata answer")

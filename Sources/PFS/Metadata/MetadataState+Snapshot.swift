@@ -1,9 +1,11 @@
-/// The snapshot image: the magic `PFSM`, a version byte (1), `appliedIndex`, `nextSequence`, then repos,
-/// branches and commits, each list sorted by key. Sorting makes the image a function of the state alone
+/// The snapshot image: the magic `PFSM`, a version byte (2), `appliedIndex`, `nextSequence`, then repos,
+/// branches, commits and (from version 2) member records, each list sorted by key. Sorting makes the image a function of the state alone
 /// (not of insertion history or the process's hash seed), so equal states give equal bytes on every node.
 extension MetadataState {
     /// The version this code writes and the only one it reads.
-    public static let snapshotVersion: UInt8 = 1
+    public static let snapshotVersion: UInt8 = 2
+    /// Version 1 images (no member records) are still read.
+    static let readableSnapshotVersions: ClosedRange<UInt8> = 1...2
 
     private static let magic: [UInt8] = Array("PFSM".utf8)
 
@@ -29,6 +31,7 @@ extension MetadataState {
         writer.write(commits.keys.sorted()) { writer, id in
             writer.write(commits[id]!)
         }
+        writer.write(listMembers()) { $0.write($1) }
         return writer.bytes
     }
 
@@ -41,7 +44,7 @@ extension MetadataState {
             throw .malformed("not a PFS metadata snapshot (bad magic)")
         }
         let version = try reader.readUInt8()
-        guard version == Self.snapshotVersion else {
+        guard Self.readableSnapshotVersions.contains(version) else {
             throw .unsupportedVersion(what: "a PFS metadata snapshot", version: version)
         }
         self.init()
@@ -55,6 +58,11 @@ extension MetadataState {
         }
         for record in try reader.readArray({ r throws(PFSError) in try r.readCommitRecord() }) {
             guard commits.updateValue(record, forKey: record.id) == nil else { throw .malformed("commit \(record.id) twice") }
+        }
+        if version >= 2 {
+            for info in try reader.readArray({ r throws(PFSError) in try r.readMemberInfo() }) {
+                guard members.updateValue(info, forKey: info.id) == nil else { throw .malformed("member \(info.id) twice") }
+            }
         }
         try reader.finish("metadata snapshot")
         if let violation = invariantViolation() { throw .malformed("snapshot state is inconsistent: \(violation)") }

@@ -1,4 +1,4 @@
-/// The whole of PFS metadata (repos, branches, commits) as one pure value, and the deterministic
+/// The whole of PFS metadata (repos, branches, commits, and the member records) as one pure value, and the deterministic
 /// `apply(_:)` that the Raft state machine runs on every node.
 ///
 /// Rules every command follows:
@@ -46,6 +46,8 @@ public struct MetadataState: Sendable, Equatable {
     var branches: [BranchKey: BranchRecord] = [:]
     /// Keyed by id alone: ids are unique cluster-wide.
     var commits: [CommitID: CommitRecord] = [:]
+    /// Member records by node id.
+    var members: [UInt64: MemberInfo] = [:]
     /// The `sequence` the next new commit gets.
     var nextSequence: UInt64 = 1
 
@@ -78,6 +80,14 @@ public struct MetadataState: Sendable, Equatable {
                 return .branch(try createBranch(key, head: head, provenance: provenance))
             case .deleteBranch(let key, let force):
                 try deleteBranch(key, force: force)
+                return .done
+            case .registerMember(let id, let apiAddress, let peerAddress, let atNanos):
+                return .member(try registerMember(id, apiAddress: apiAddress, peerAddress: peerAddress,
+                                                  atNanos: atNanos))
+            case .setMemberLiveness(let id, let isUp, let atNanos):
+                return .member(try setMemberLiveness(id, isUp: isUp, atNanos: atNanos))
+            case .forgetMember(let id):
+                try forgetMember(id)
                 return .done
             }
         } catch {

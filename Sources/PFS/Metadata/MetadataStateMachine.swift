@@ -14,15 +14,20 @@ import Synchronization
 /// value copies, so no caller ever sees a half-applied command.
 public final class MetadataStateMachine: StateMachine {
     private let state: Mutex<MetadataState>
+    /// Told every member record after a command changed them or a snapshot replaced them; on the apply
+    /// thread, outside the lock. It must not block (the node uses it to point its transport at members).
+    private let membersChanged: (@Sendable ([MemberInfo]) -> Void)?
 
     /// An empty state machine (no repos, `appliedIndex` 0).
-    public init() {
+    public init(membersChanged: (@Sendable ([MemberInfo]) -> Void)? = nil) {
         state = Mutex(MetadataState())
+        self.membersChanged = membersChanged
     }
 
     /// A state machine holding `initial`; for tests and tools.
     public init(_ initial: MetadataState) {
         state = Mutex(initial)
+        membersChanged = nil
     }
 
     // MARK: StateMachine
@@ -48,10 +53,15 @@ public final class MetadataStateMachine: StateMachine {
                 return MetadataResult.failed(error).encoded
             }
         }
-        return state.withLock { state in
+        let (answer, members) = state.withLock { state -> ([UInt8], [MemberInfo]?) in
             Self.advance(&state, to: entry.index)
-            return state.apply(command).encoded
+            let before = command.changesMembers ? state.members : nil
+            let result = state.apply(command)
+            let changed = before.map { $0 != state.members } ?? false
+            return (result.encoded, changed ? state.listMembers() : nil)
         }
+        if let members { membersChanged?(members) }
+        return answer
     }
 
     /// Advances `appliedIndex`; the data is unchanged. Nothing to defer: the next snapshot carries it.
@@ -75,6 +85,7 @@ public final class MetadataStateMachine: StateMachine {
         }
         restored.appliedIndex = snapshot.metadata.index
         state.withLock { $0 = restored }
+        membersChanged?(restored.listMembers())
     }
 
     private static func advance(_ state: inout MetadataState, to index: UInt64) {
@@ -118,6 +129,11 @@ extension MetadataStateMachine {
     /// The id of the commit `ref` names now.
     public func resolve(_ ref: Ref) throws(PFSError) -> CommitID {
         try read { state throws(PFSError) in try state.resolve(ref) }
+    }
+
+    /// Every member record, sorted by id.
+    public func listMembers() -> [MemberInfo] {
+        state.withLock { $0.listMembers() }
     }
 
     /// The first broken invariant of the current state, or nil (see `MetadataState.invariantViolation()`).

@@ -41,6 +41,9 @@ extension BinaryWriter {
         case .unsupportedVersion(let what, let version):
             tag(21, what)
             write(version)
+        case .memberNotFound(let id):
+            write(UInt8(22))
+            write(id)
         }
     }
 
@@ -85,6 +88,7 @@ extension BinaryReader {
         case 19: return .commitHasSubvenance(try readCommitID(), dependents: try readCommitIDs())
         case 20: return .malformed(try readString())
         case 21: return .unsupportedVersion(what: try readString(), version: try readUInt8())
+        case 22: return .memberNotFound(try readUInt64())
         default: throw .malformed("unknown error tag \(tag)")
         }
     }

@@ -68,11 +68,25 @@ public enum Admin_API: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "RemoveNode" metadata.
+        public enum RemoveNode: Sendable {
+            /// Request type for "RemoveNode".
+            public typealias Input = Admin_RemoveNodeRequest
+            /// Response type for "RemoveNode".
+            public typealias Output = Admin_RemoveNodeResponse
+            /// Descriptor for "RemoveNode".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "admin.API"),
+                method: "RemoveNode",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "admin.API" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Version.descriptor,
             ClusterStatus.descriptor,
-            Health.descriptor
+            Health.descriptor,
+            RemoveNode.descriptor
         ]
     }
 }
@@ -156,6 +170,27 @@ extension Admin_API {
             request: GRPCCore.StreamingServerRequest<Admin_HealthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Admin_HealthResponse>
+
+        /// Handle the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a node out of the cluster: out of the Raft configuration, then its member record. The node
+        /// > keeps running until it is stopped, but no longer votes or receives the log. NOT_FOUND for a node
+        /// > that is not a member; FAILED_PRECONDITION when the change is refused (it would leave no voter, or
+        /// > another membership change is in progress: retry).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Admin_RemoveNodeRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Admin_RemoveNodeResponse` messages.
+        func removeNode(
+            request: GRPCCore.StreamingServerRequest<Admin_RemoveNodeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Admin_RemoveNodeResponse>
     }
 
     /// Service protocol for the "admin.API" service.
@@ -223,6 +258,27 @@ extension Admin_API {
             request: GRPCCore.ServerRequest<Admin_HealthRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Admin_HealthResponse>
+
+        /// Handle the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a node out of the cluster: out of the Raft configuration, then its member record. The node
+        /// > keeps running until it is stopped, but no longer votes or receives the log. NOT_FOUND for a node
+        /// > that is not a member; FAILED_PRECONDITION when the change is refused (it would leave no voter, or
+        /// > another membership change is in progress: retry).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Admin_RemoveNodeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Admin_RemoveNodeResponse` message.
+        func removeNode(
+            request: GRPCCore.ServerRequest<Admin_RemoveNodeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Admin_RemoveNodeResponse>
     }
 
     /// Simple service protocol for the "admin.API" service.
@@ -288,6 +344,27 @@ extension Admin_API {
             request: Admin_HealthRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Admin_HealthResponse
+
+        /// Handle the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a node out of the cluster: out of the Raft configuration, then its member record. The node
+        /// > keeps running until it is stopped, but no longer votes or receives the log. NOT_FOUND for a node
+        /// > that is not a member; FAILED_PRECONDITION when the change is refused (it would leave no voter, or
+        /// > another membership change is in progress: retry).
+        ///
+        /// - Parameters:
+        ///   - request: A `Admin_RemoveNodeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Admin_RemoveNodeResponse` to respond with.
+        func removeNode(
+            request: Admin_RemoveNodeRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Admin_RemoveNodeResponse
     }
 }
 
@@ -323,6 +400,17 @@ extension Admin_API.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Admin_HealthResponse>(),
             handler: { request, context in
                 try await self.health(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Admin_API.Method.RemoveNode.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Admin_RemoveNodeRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Admin_RemoveNodeResponse>(),
+            handler: { request, context in
+                try await self.removeNode(
                     request: request,
                     context: context
                 )
@@ -366,6 +454,17 @@ extension Admin_API.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func removeNode(
+        request: GRPCCore.StreamingServerRequest<Admin_RemoveNodeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Admin_RemoveNodeResponse> {
+        let response = try await self.removeNode(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -403,6 +502,19 @@ extension Admin_API.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Admin_HealthResponse> {
         return GRPCCore.ServerResponse<Admin_HealthResponse>(
             message: try await self.health(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removeNode(
+        request: GRPCCore.ServerRequest<Admin_RemoveNodeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Admin_RemoveNodeResponse> {
+        return GRPCCore.ServerResponse<Admin_RemoveNodeResponse>(
+            message: try await self.removeNode(
                 request: request.message,
                 context: context
             ),
@@ -491,6 +603,32 @@ extension Admin_API {
             deserializer: some GRPCCore.MessageDeserializer<Admin_HealthResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Admin_HealthResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a node out of the cluster: out of the Raft configuration, then its member record. The node
+        /// > keeps running until it is stopped, but no longer votes or receives the log. NOT_FOUND for a node
+        /// > that is not a member; FAILED_PRECONDITION when the change is refused (it would leave no voter, or
+        /// > another membership change is in progress: retry).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Admin_RemoveNodeRequest` message.
+        ///   - serializer: A serializer for `Admin_RemoveNodeRequest` messages.
+        ///   - deserializer: A deserializer for `Admin_RemoveNodeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removeNode<Result>(
+            request: GRPCCore.ClientRequest<Admin_RemoveNodeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Admin_RemoveNodeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Admin_RemoveNodeResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Admin_RemoveNodeResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -615,6 +753,43 @@ extension Admin_API {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Takes a node out of the cluster: out of the Raft configuration, then its member record. The node
+        /// > keeps running until it is stopped, but no longer votes or receives the log. NOT_FOUND for a node
+        /// > that is not a member; FAILED_PRECONDITION when the change is refused (it would leave no voter, or
+        /// > another membership change is in progress: retry).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Admin_RemoveNodeRequest` message.
+        ///   - serializer: A serializer for `Admin_RemoveNodeRequest` messages.
+        ///   - deserializer: A deserializer for `Admin_RemoveNodeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removeNode<Result>(
+            request: GRPCCore.ClientRequest<Admin_RemoveNodeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Admin_RemoveNodeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Admin_RemoveNodeResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Admin_RemoveNodeResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Admin_API.Method.RemoveNode.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -703,6 +878,38 @@ extension Admin_API.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Admin_HealthRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Admin_HealthResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveNode" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a node out of the cluster: out of the Raft configuration, then its member record. The node
+    /// > keeps running until it is stopped, but no longer votes or receives the log. NOT_FOUND for a node
+    /// > that is not a member; FAILED_PRECONDITION when the change is refused (it would leave no voter, or
+    /// > another membership change is in progress: retry).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Admin_RemoveNodeRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeNode<Result>(
+        request: GRPCCore.ClientRequest<Admin_RemoveNodeRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Admin_RemoveNodeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removeNode(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Admin_RemoveNodeRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Admin_RemoveNodeResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -805,6 +1012,42 @@ extension Admin_API.ClientProtocol {
             metadata: metadata
         )
         return try await self.health(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveNode" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Takes a node out of the cluster: out of the Raft configuration, then its member record. The node
+    /// > keeps running until it is stopped, but no longer votes or receives the log. NOT_FOUND for a node
+    /// > that is not a member; FAILED_PRECONDITION when the change is refused (it would leave no voter, or
+    /// > another membership change is in progress: retry).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeNode<Result>(
+        _ message: Admin_RemoveNodeRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Admin_RemoveNodeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Admin_RemoveNodeRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removeNode(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -264,6 +264,11 @@ public nonisolated struct Admin_NodeStatus: Sendable {
   /// when the numbers are fresh.
   public var error: String = String()
 
+  /// The replicated liveness verdict: the leader recorded this node as down after it stayed silent for
+  /// pachd's --down-after (default 30 s). Chunk placement and repair go by this verdict; `up` above is
+  /// only whether the answering node reaches it now.
+  public var markedDown: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -291,6 +296,31 @@ public nonisolated struct Admin_HealthResponse: Sendable {
 
   /// The node that answered.
   public var nodeID: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Admin_RemoveNodeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var nodeID: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Admin_RemoveNodeResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The node that carried out the removal.
+  public var removedBy: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -428,7 +458,7 @@ nonisolated extension Admin_ClusterStatusResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Admin_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".NodeStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}api_address\0\u{3}peer_address\0\u{1}membership\0\u{1}role\0\u{1}term\0\u{3}commit_index\0\u{3}applied_index\0\u{3}last_index\0\u{3}snapshot_index\0\u{1}up\0\u{3}is_leader\0\u{3}last_contact_ms\0\u{1}error\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}api_address\0\u{3}peer_address\0\u{1}membership\0\u{1}role\0\u{1}term\0\u{3}commit_index\0\u{3}applied_index\0\u{3}last_index\0\u{3}snapshot_index\0\u{1}up\0\u{3}is_leader\0\u{3}last_contact_ms\0\u{1}error\0\u{3}marked_down\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -450,6 +480,7 @@ nonisolated extension Admin_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._Me
       case 12: try { try decoder.decodeSingularBoolField(value: &self.isLeader) }()
       case 13: try { try decoder.decodeSingularInt64Field(value: &self.lastContactMs) }()
       case 14: try { try decoder.decodeSingularStringField(value: &self.error) }()
+      case 15: try { try decoder.decodeSingularBoolField(value: &self.markedDown) }()
       default: break
       }
     }
@@ -498,6 +529,9 @@ nonisolated extension Admin_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._Me
     if !self.error.isEmpty {
       try visitor.visitSingularStringField(value: self.error, fieldNumber: 14)
     }
+    if self.markedDown != false {
+      try visitor.visitSingularBoolField(value: self.markedDown, fieldNumber: 15)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -516,6 +550,7 @@ nonisolated extension Admin_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._Me
     if lhs.isLeader != rhs.isLeader {return false}
     if lhs.lastContactMs != rhs.lastContactMs {return false}
     if lhs.error != rhs.error {return false}
+    if lhs.markedDown != rhs.markedDown {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -575,6 +610,66 @@ nonisolated extension Admin_HealthResponse: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.status != rhs.status {return false}
     if lhs.message != rhs.message {return false}
     if lhs.nodeID != rhs.nodeID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Admin_RemoveNodeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemoveNodeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.nodeID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.nodeID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.nodeID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Admin_RemoveNodeRequest, rhs: Admin_RemoveNodeRequest) -> Bool {
+    if lhs.nodeID != rhs.nodeID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Admin_RemoveNodeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RemoveNodeResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}removed_by\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.removedBy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.removedBy != 0 {
+      try visitor.visitSingularUInt64Field(value: self.removedBy, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Admin_RemoveNodeResponse, rhs: Admin_RemoveNodeResponse) -> Bool {
+    if lhs.removedBy != rhs.removedBy {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

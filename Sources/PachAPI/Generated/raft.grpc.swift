@@ -108,6 +108,19 @@ public enum Raftpb_Peer: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Join" metadata.
+        public enum Join: Sendable {
+            /// Request type for "Join".
+            public typealias Input = Raftpb_JoinRequest
+            /// Response type for "Join".
+            public typealias Output = Raftpb_JoinResponse
+            /// Descriptor for "Join".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "raftpb.Peer"),
+                method: "Join",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "raftpb.Peer" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Hello.descriptor,
@@ -115,7 +128,8 @@ public enum Raftpb_Peer: Sendable {
             InstallSnapshot.descriptor,
             Forward.descriptor,
             ReadIndex.descriptor,
-            Status.descriptor
+            Status.descriptor,
+            Join.descriptor
         ]
     }
 }
@@ -263,6 +277,27 @@ extension Raftpb_Peer {
             request: GRPCCore.StreamingServerRequest<Raftpb_StatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Raftpb_StatusResponse>
+
+        /// Handle the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node started with --join asks to become a member (header.from is its id). The callee records the
+        /// > node's addresses through Raft, so that every member can reach it, then adds it as a learner; the
+        /// > leader promotes it to voter once it has caught up. Idempotent: a member asking again only has its
+        /// > addresses updated. INVALID_ARGUMENT for a malformed address.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Raftpb_JoinRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Raftpb_JoinResponse` messages.
+        func join(
+            request: GRPCCore.StreamingServerRequest<Raftpb_JoinRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Raftpb_JoinResponse>
     }
 
     /// Service protocol for the "raftpb.Peer" service.
@@ -394,6 +429,27 @@ extension Raftpb_Peer {
             request: GRPCCore.ServerRequest<Raftpb_StatusRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Raftpb_StatusResponse>
+
+        /// Handle the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node started with --join asks to become a member (header.from is its id). The callee records the
+        /// > node's addresses through Raft, so that every member can reach it, then adds it as a learner; the
+        /// > leader promotes it to voter once it has caught up. Idempotent: a member asking again only has its
+        /// > addresses updated. INVALID_ARGUMENT for a malformed address.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Raftpb_JoinRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Raftpb_JoinResponse` message.
+        func join(
+            request: GRPCCore.ServerRequest<Raftpb_JoinRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Raftpb_JoinResponse>
     }
 
     /// Simple service protocol for the "raftpb.Peer" service.
@@ -523,6 +579,27 @@ extension Raftpb_Peer {
             request: Raftpb_StatusRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Raftpb_StatusResponse
+
+        /// Handle the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node started with --join asks to become a member (header.from is its id). The callee records the
+        /// > node's addresses through Raft, so that every member can reach it, then adds it as a learner; the
+        /// > leader promotes it to voter once it has caught up. Idempotent: a member asking again only has its
+        /// > addresses updated. INVALID_ARGUMENT for a malformed address.
+        ///
+        /// - Parameters:
+        ///   - request: A `Raftpb_JoinRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Raftpb_JoinResponse` to respond with.
+        func join(
+            request: Raftpb_JoinRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Raftpb_JoinResponse
     }
 }
 
@@ -596,6 +673,17 @@ extension Raftpb_Peer.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Raftpb_Peer.Method.Join.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Raftpb_JoinRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Raftpb_JoinResponse>(),
+            handler: { request, context in
+                try await self.join(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -662,6 +750,17 @@ extension Raftpb_Peer.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Raftpb_StatusResponse> {
         let response = try await self.status(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func join(
+        request: GRPCCore.StreamingServerRequest<Raftpb_JoinRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Raftpb_JoinResponse> {
+        let response = try await self.join(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -743,6 +842,19 @@ extension Raftpb_Peer.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Raftpb_StatusResponse> {
         return GRPCCore.ServerResponse<Raftpb_StatusResponse>(
             message: try await self.status(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func join(
+        request: GRPCCore.ServerRequest<Raftpb_JoinRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Raftpb_JoinResponse> {
+        return GRPCCore.ServerResponse<Raftpb_JoinResponse>(
+            message: try await self.join(
                 request: request.message,
                 context: context
             ),
@@ -910,6 +1022,32 @@ extension Raftpb_Peer {
             deserializer: some GRPCCore.MessageDeserializer<Raftpb_StatusResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Raftpb_StatusResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node started with --join asks to become a member (header.from is its id). The callee records the
+        /// > node's addresses through Raft, so that every member can reach it, then adds it as a learner; the
+        /// > leader promotes it to voter once it has caught up. Idempotent: a member asking again only has its
+        /// > addresses updated. INVALID_ARGUMENT for a malformed address.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Raftpb_JoinRequest` message.
+        ///   - serializer: A serializer for `Raftpb_JoinRequest` messages.
+        ///   - deserializer: A deserializer for `Raftpb_JoinResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func join<Result>(
+            request: GRPCCore.ClientRequest<Raftpb_JoinRequest>,
+            serializer: some GRPCCore.MessageSerializer<Raftpb_JoinRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Raftpb_JoinResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Raftpb_JoinResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1146,6 +1284,43 @@ extension Raftpb_Peer {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A node started with --join asks to become a member (header.from is its id). The callee records the
+        /// > node's addresses through Raft, so that every member can reach it, then adds it as a learner; the
+        /// > leader promotes it to voter once it has caught up. Idempotent: a member asking again only has its
+        /// > addresses updated. INVALID_ARGUMENT for a malformed address.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Raftpb_JoinRequest` message.
+        ///   - serializer: A serializer for `Raftpb_JoinRequest` messages.
+        ///   - deserializer: A deserializer for `Raftpb_JoinResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func join<Result>(
+            request: GRPCCore.ClientRequest<Raftpb_JoinRequest>,
+            serializer: some GRPCCore.MessageSerializer<Raftpb_JoinRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Raftpb_JoinResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Raftpb_JoinResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Raftpb_Peer.Method.Join.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1331,6 +1506,38 @@ extension Raftpb_Peer.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Raftpb_StatusRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Raftpb_StatusResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Join" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A node started with --join asks to become a member (header.from is its id). The callee records the
+    /// > node's addresses through Raft, so that every member can reach it, then adds it as a learner; the
+    /// > leader promotes it to voter once it has caught up. Idempotent: a member asking again only has its
+    /// > addresses updated. INVALID_ARGUMENT for a malformed address.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Raftpb_JoinRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func join<Result>(
+        request: GRPCCore.ClientRequest<Raftpb_JoinRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Raftpb_JoinResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.join(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Raftpb_JoinRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Raftpb_JoinResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1544,6 +1751,42 @@ extension Raftpb_Peer.ClientProtocol {
             metadata: metadata
         )
         return try await self.status(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Join" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A node started with --join asks to become a member (header.from is its id). The callee records the
+    /// > node's addresses through Raft, so that every member can reach it, then adds it as a learner; the
+    /// > leader promotes it to voter once it has caught up. Idempotent: a member asking again only has its
+    /// > addresses updated. INVALID_ARGUMENT for a malformed address.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func join<Result>(
+        _ message: Raftpb_JoinRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Raftpb_JoinResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Raftpb_JoinRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.join(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -816,6 +816,61 @@ public nonisolated struct Raftpb_StatusResponse: Sendable {
   fileprivate var _configuration: Raftpb_Configuration? = nil
 }
 
+public nonisolated struct Raftpb_JoinRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Raftpb_PeerHeader {
+    get {_header ?? Raftpb_PeerHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  /// The joining node's client-API and peer addresses (host:port), as other nodes should dial them.
+  public var apiAddress: String = String()
+
+  public var peerAddress: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Raftpb_PeerHeader? = nil
+}
+
+public nonisolated struct Raftpb_JoinResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Set when the callee could not admit the node now (no leader, a membership change in progress,
+  /// ...): retry later, perhaps through another member.
+  public var failure: Raftpb_RaftFailure {
+    get {_failure ?? Raftpb_RaftFailure()}
+    set {_failure = newValue}
+  }
+  /// Returns true if `failure` has been explicitly set.
+  public var hasFailure: Bool {self._failure != nil}
+  /// Clears the value of `failure`. Subsequent reads from it will return its default value.
+  public mutating func clearFailure() {self._failure = nil}
+
+  /// True when the node was already a voter or learner (only its addresses were recorded).
+  public var alreadyMember: Bool = false
+
+  /// The leader the callee knows of, 0 when none.
+  public var leaderID: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _failure: Raftpb_RaftFailure? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "raftpb"
@@ -1815,6 +1870,94 @@ nonisolated extension Raftpb_StatusResponse: SwiftProtobuf.Message, SwiftProtobu
     if lhs.version != rhs.version {return false}
     if lhs.apiAddress != rhs.apiAddress {return false}
     if lhs.peerAddress != rhs.peerAddress {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Raftpb_JoinRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JoinRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{3}api_address\0\u{3}peer_address\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.apiAddress) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.peerAddress) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.apiAddress.isEmpty {
+      try visitor.visitSingularStringField(value: self.apiAddress, fieldNumber: 2)
+    }
+    if !self.peerAddress.isEmpty {
+      try visitor.visitSingularStringField(value: self.peerAddress, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Raftpb_JoinRequest, rhs: Raftpb_JoinRequest) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.apiAddress != rhs.apiAddress {return false}
+    if lhs.peerAddress != rhs.peerAddress {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Raftpb_JoinResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JoinResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}failure\0\u{3}already_member\0\u{3}leader_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._failure) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.alreadyMember) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.leaderID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._failure {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.alreadyMember != false {
+      try visitor.visitSingularBoolField(value: self.alreadyMember, fieldNumber: 2)
+    }
+    if self.leaderID != 0 {
+      try visitor.visitSingularUInt64Field(value: self.leaderID, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Raftpb_JoinResponse, rhs: Raftpb_JoinResponse) -> Bool {
+    if lhs._failure != rhs._failure {return false}
+    if lhs.alreadyMember != rhs.alreadyMember {return false}
+    if lhs.leaderID != rhs.leaderID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

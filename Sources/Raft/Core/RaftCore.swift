@@ -97,6 +97,12 @@ public struct RaftCore: Sendable {
         return progress.mapValues { ($0.match, $0.next, $0.state.rawValue) }
     }
 
+    /// On a leader: the match index of every member (itself included); empty on other roles.
+    public var matchIndexes: [NodeID: UInt64] {
+        guard role == .leader else { return [:] }
+        return progress.mapValues(\.match)
+    }
+
     /// Internal consistency checks for tests and simulation; nil when everything holds.
     public func invariantViolation() -> String? {
         if let problem = log.checkInvariants() { return "node \(id): \(problem)" }

@@ -183,6 +183,7 @@ extension NodeLoop {
         status.lastIndex = core.lastIndex
         status.snapshotIndex = core.snapshotMetadata.index
         status.configuration = core.configuration
+        if core.role == .leader { status.matchIndex = core.matchIndexes }
         status.isRunning = running
         statusBox.value = status
     }

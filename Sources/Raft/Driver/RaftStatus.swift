@@ -20,6 +20,9 @@ public struct RaftStatus: Sendable, Equatable, CustomStringConvertible {
     public var snapshotIndex: UInt64 = 0
     /// The membership in force (the latest in the log, committed or not).
     public var configuration = Configuration()
+    /// On a leader: the highest log index known to be stored on each member (itself included); empty on
+    /// other roles. What decides whether a learner has caught up and may become a voter.
+    public var matchIndex: [NodeID: UInt64] = [:]
     /// False before `start()` and after the node stopped (by `stop()` or a fatal storage error).
     public var isRunning = false
 

@@ -72,6 +72,8 @@ struct ClusterStatus: Sendable {
         let role: String
         let membership: String
         let up: Bool
+        /// The leader's replicated verdict (after --down-after of silence).
+        let markedDown: Bool
         let isLeader: Bool
         let commitIndex: Int
         let appliedIndex: Int
@@ -90,7 +92,7 @@ struct ClusterStatus: Sendable {
         members = document.objects("nodes").map { node in
             Member(
                 id: node.int("id") ?? 0, role: node.string("role") ?? "", membership: node.string("membership") ?? "",
-                up: node.bool("up") ?? false, isLeader: node.bool("is_leader") ?? false,
+                up: node.bool("up") ?? false, markedDown: node.bool("marked_down") ?? false, isLeader: node.bool("is_leader") ?? false,
                 commitIndex: node.int("commit_index") ?? 0, appliedIndex: node.int("applied_index") ?? 0
             )
         }

@@ -43,6 +43,8 @@ final class TestCluster: Sendable {
     let tokenFile: String
     /// The founding voters, ids 1...N.
     let founders: [Node]
+    /// Appended to every node's command line.
+    let extraArguments: [String]
 
     private struct State {
         var nodes: [Int: Node] = [:]
@@ -58,9 +60,9 @@ final class TestCluster: Sendable {
     /// Runs `body` with a cluster of `count` founders; when `start`, they are started and a leader is
     /// elected first. Everything is killed and deleted afterwards, whatever happens.
     static func with<T>(
-        nodes count: Int, start: Bool = true, _ body: (TestCluster) async throws -> T
+        nodes count: Int, start: Bool = true, extraArguments: [String] = [], _ body: (TestCluster) async throws -> T
     ) async throws -> T {
-        let cluster = try await TestCluster(nodes: count)
+        let cluster = try await TestCluster(nodes: count, extraArguments: extraArguments)
         do {
             if start { try await cluster.startAll() }
             let result = try await body(cluster)
@@ -73,7 +75,9 @@ final class TestCluster: Sendable {
     }
 
     /// Makes the folder, certificates, id and token of a cluster of `count` founders; starts nothing.
-    init(nodes count: Int) async throws {
+    /// `extraArguments` go on every node's command line (e.g. `--down-after 2s`).
+    init(nodes count: Int, extraArguments: [String] = []) async throws {
+        self.extraArguments = extraArguments
         precondition((1...9).contains(count), "a test cluster has 1 to 9 founders, not \(count)")
         binaries = try Binaries.require()
         StaleClusters.sweepOnce()
@@ -184,7 +188,7 @@ final class TestCluster: Sendable {
             "--log-level", level, "--log-file", node.logPath,
         ]
         if join { arguments.append("--join") }
-        return arguments
+        return arguments + extraArguments
     }
 
     /// Starts node `id` with `arguments` (default: `arguments(for:)`) and records them for `restart`.

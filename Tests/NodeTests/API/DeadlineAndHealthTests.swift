@@ -9,7 +9,7 @@ import Testing
     /// after 100 ms, and the handler must answer then, not when the backend gives up.
     @Test func aHangingProposalEndsWithTheRPCDeadline() async throws {
         let harness = PfsHarness()
-        harness.backend.setMode(.hanging(.seconds(120)))
+        harness.backend.setMode(.hanging(.seconds(1800)))
         let cancellation = ServerContext.RPCCancellationHandle()
         Task {
             try await Task.sleep(for: .milliseconds(100))
@@ -23,14 +23,14 @@ import Testing
             _ = try await harness.service.createRepo(request: PfsHarness.request(message, metadata: ["grpc-timeout": "100m"]),
                                                      context: PfsHarness.context(cancellation: cancellation))
         }
-        // Not a speed check: the backend hangs for 120 s, so finishing well before that shows the deadline
+        // Not a speed check: the backend hangs for 30 min, so finishing well before that shows the deadline
         // (not the backend) ended the call, even on a machine busy with other tests.
-        #expect(clock.now - start < .seconds(60))
+        #expect(clock.now - start < .seconds(600))
     }
 
     @Test func aHangingReadEndsWhenTheClientCancels() async throws {
         let harness = PfsHarness()
-        harness.backend.setMode(.hanging(.seconds(120)))
+        harness.backend.setMode(.hanging(.seconds(1800)))
         let cancellation = ServerContext.RPCCancellationHandle()
         cancellation.cancel()
         await expectRPCError(.cancelled) {

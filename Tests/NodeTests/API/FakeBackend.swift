@@ -80,12 +80,25 @@ final class FakeBackend: APIBackend {
         let decoded = try! MetadataCommand(decoding: command)
         return state.withLock { state in
             state.proposals.append(Proposal(command: decoded, client: client, sequence: sequence))
-            if let session = state.sessions[client], session.sequence == sequence { return session.answer }
+            // `ClientID.none` opts out of exactly-once, as with a RaftNode.
+            if client != .none, let session = state.sessions[client], session.sequence == sequence { return session.answer }
             state.index += 1
             state.applied += 1
             let answer = try! metadata.apply(Entry(term: 1, index: state.index, data: command))
-            state.sessions[client] = (sequence, answer)
+            if client != .none { state.sessions[client] = (sequence, answer) }
             return answer
+        }
+    }
+
+    /// Drops the member record through `propose` (the fake has no Raft configuration to change).
+    func removeNode(_ id: UInt64) async throws(RPCError) {
+        let answer: [UInt8]
+        do { answer = try await propose(MetadataCommand.forgetMember(id: id).encoded, client: .none, sequence: 0) } catch {
+            throw StatusMapping.rpcError(for: error)
+        }
+        if case .failed(let error)? = try? MetadataResult(decoding: answer) {
+            let refusal: MembershipError = error == .memberNotFound(id) ? .notMember(id) : .invalid(error.description)
+            throw StatusMapping.rpcError(for: refusal)
         }
     }
 
