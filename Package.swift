@@ -60,11 +60,11 @@ let package = Package(
         ),
         .executableTarget(name: "ChunkBench", dependencies: ["Replication"], path: "Benchmarks/ChunkBench"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
-        .target(name: "PFS", dependencies: ["Raft"], exclude: ["README.md"]),
+        .target(name: "PFS", dependencies: ["Raft", "Replication"], exclude: ["README.md"]),
         .executableTarget(
             name: "Node",
             dependencies: [
-                "Raft", "PFS", "PachAPI",
+                "Raft", "Replication", "PFS", "PachAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -77,12 +77,12 @@ let package = Package(
             ],
             exclude: ["README.md"]
         ),
-        .testTarget(name: "PFSTests", dependencies: ["PFS"]),
+        .testTarget(name: "PFSTests", dependencies: ["PFS", "Replication"]),
         // Tests the executable's internals through `@testable import Node` (SwiftPM supports it on Linux).
         .testTarget(
             name: "NodeTests",
             dependencies: [
-                "Node", "Raft", "PachAPI", "PFS",
+                "Node", "Raft", "PachAPI", "PFS", "Replication",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 // API tests call through a real GRPCServer and GRPCClient without sockets.
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
@@ -113,7 +113,8 @@ let package = Package(
             exclude: ["testdata"]
         ),
         // Starts real pachd processes (the built executables, found at run time) and drives them with
-        // pachctl; no module dependencies, so it tests only what a user sees.
-        .testTarget(name: "IntegrationTests", dependencies: []),
+        // pachctl; no project module dependencies, so it tests only what a user sees (Crypto: SHA-256 of
+        // the data it writes and reads back).
+        .testTarget(name: "IntegrationTests", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
     ]
 )

@@ -5,6 +5,11 @@
 #          fsync) in a temporary directory: proposals/s and p50/p99 latency with 1, 16 and 64 concurrent
 #          proposers (256-byte entries), then 20 leader failovers (median and max time to the first
 #          commit through a survivor). ARGS go to raft-bench: --duration S, --trials N, --dir PATH, --json.
+#   chunks the chunk store: chunk + SHA-256 + lz4 MiB/s on one core (random and text-like data), then a
+#          3-node release cluster of its own (ports 31650+, a temporary directory, torn down after) and
+#          `pachctl put object` / `get object` of the same data with R = 3 over mutual TLS; beside them, in
+#          the same run, `lz4 -b1` and `openssl speed -evp aes-128-gcm` on this machine. ARGS: --mib N
+#          (data set size, default 256).
 #
 # Builds release first (a few minutes from scratch). SCRATCH_PATH overrides the build folder (.build).
 set -euo pipefail
@@ -23,7 +28,10 @@ raft)
     log "running raft-bench $*"
     exec "$scratch/release/raft-bench" "$@"
     ;;
+chunks)
+    exec "$REPO_ROOT/scripts/lib/bench-chunks.sh" "$scratch" "$@"
+    ;;
 *)
-    die "usage: scripts/bench.sh raft [--duration S] [--trials N] [--dir PATH] [--json]"
+    die "usage: scripts/bench.sh raft [--duration S] [--trials N] [--dir PATH] [--json] | chunks [--mib N]"
     ;;
 esac

@@ -22,17 +22,20 @@
 #
 # Environment: PACH_BIN_DIR=DIR uses the pachd and pachctl in DIR and skips the build (later commands,
 # and later `up`s, keep using DIR until `up --fresh` or `down --purge`); SCRATCH_PATH=DIR builds in DIR
-# instead of .build.
+# instead of .build; PACH_CLUSTER_DIR=DIR keeps the cluster in DIR instead of .cluster/, and
+# PACH_PORT_BASE=P moves the ports (API P+K, peer P+100+K, metrics P+200+K), so that a second cluster
+# (a benchmark's) runs beside the first. Extra pachd flags for new nodes: PACHD_EXTRA_FLAGS="--flag value ...".
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/tls.sh"
 
-CLUSTER_DIR="$REPO_ROOT/.cluster"
+CLUSTER_DIR="${PACH_CLUSTER_DIR:-$REPO_ROOT/.cluster}"
 TLS_DIR="$CLUSTER_DIR/tls"
 HOST=127.0.0.1
-API_PORT_BASE=30650
-PEER_PORT_BASE=30750
-METRICS_PORT_BASE=30850
+PORT_BASE="${PACH_PORT_BASE:-30650}"
+API_PORT_BASE=$PORT_BASE
+PEER_PORT_BASE=$((PORT_BASE + 100))
+METRICS_PORT_BASE=$((PORT_BASE + 200))
 MAX_NODES=20
 # Node numbers stay below 100 so that the API, peer and metrics port ranges never overlap.
 MAX_NODE_ID=99
@@ -199,7 +202,9 @@ write_node_cmd() {
     shift 2
     dir="$(node_dir "$k")"
     mkdir -p "$dir"
-    printf '%s\n' "$(pachd_bin)" "$@" \
+    local extra=()
+    read -ra extra <<<"${PACHD_EXTRA_FLAGS:-}"
+    printf '%s\n' "$(pachd_bin)" "$@" "${extra[@]}" \
         --id "$k" --data-dir "$dir" \
         --api-address "$(api_address "$k")" --peer-address "$(peer_address "$k")" \
         --metrics-address "$(metrics_address "$k")" \

@@ -2,6 +2,8 @@
 // frames) and of the read path (frame parse, lz4 decompress, id check), on random and text-like data.
 //
 //   swift run -c release chunk-bench [--mib N] [--rounds N]
+//   chunk-bench --emit-text FILE --mib N      writes N MiB of the text-like data set to FILE and exits
+//   chunk-bench --emit-random FILE --mib N    the same for the random data set
 //
 // Rates are MiB of raw input per second, best of the rounds; each stage includes the ones before it.
 import Glibc
@@ -10,6 +12,8 @@ import Replication
 struct Arguments {
     var mebibytes = 128
     var rounds = 3
+    var emitText: String?
+    var emitRandom: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -17,8 +21,10 @@ struct Arguments {
             switch argument {
             case "--mib": mebibytes = iterator.next().flatMap(Int.init) ?? mebibytes
             case "--rounds": rounds = iterator.next().flatMap(Int.init) ?? rounds
+            case "--emit-text": emitText = iterator.next()
+            case "--emit-random": emitRandom = iterator.next()
             default:
-                print("usage: chunk-bench [--mib N] [--rounds N]")
+                print("usage: chunk-bench [--mib N] [--rounds N] | --emit-text FILE --mib N | --emit-random FILE --mib N")
                 exit(2)
             }
         }
@@ -108,6 +114,19 @@ func format(_ value: Double, decimals: Int = 0) -> String {
 }
 
 let arguments = Arguments(CommandLine.arguments)
+
+/// Writes `bytes` to `path` (for scripts/bench.sh, which feeds the same data to pachctl and lz4).
+func emit(_ bytes: [UInt8], to path: String) -> Never {
+    guard let file = fopen(path, "wb") else {
+        print("chunk-bench: cannot write \(path)")
+        exit(1)
+    }
+    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+    fclose(file)
+    exit(written == bytes.count ? 0 : 1)
+}
+if let path = arguments.emitText { emit(textBytes(arguments.mebibytes << 20, seed: 2), to: path) }
+if let path = arguments.emitRandom { emit(randomBytes(arguments.mebibytes << 20, seed: 1), to: path) }
 let size = arguments.mebibytes << 20
 print("chunk-bench: \(arguments.mebibytes) MiB per data set, best of \(arguments.rounds), one core")
 print("chunker: \(ChunkerOptions.standard)")

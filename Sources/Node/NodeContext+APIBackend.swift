@@ -29,7 +29,7 @@ extension NodeContext: APIBackend {
     func clusterStatus() async -> Admin_ClusterStatusResponse {
         await ClusterStatusCollector(clusterID: config.clusterID, apiAddress: "\(config.apiAddress)",
                                      peerAddress: "\(config.peerAddress)", raft: raft, peers: peers,
-                                     records: metadata.listMembers()).collect()
+                                     records: metadata.listMembers(), chunks: chunks).collect()
     }
 
     func removeNode(_ id: UInt64) async throws(RPCError) {

@@ -24,10 +24,12 @@ final class NodeContext: Sendable {
     let metrics: NodeMetrics
     /// Joins, removals, and the leader's membership duties.
     let membership: Membership
+    /// The chunk store (for cluster status); nil in tests without one.
+    let chunks: NodeChunks?
 
     init(config: NodeConfig, raft: RaftNode, metadata: MetadataStateMachine, logger: Logger,
          clock: any ProposerClock, adminTokenHash: AdminTokenHash, peers: GRPCPeerTransport,
-         membership: Membership, metrics: NodeMetrics = NodeMetrics()) {
+         membership: Membership, chunks: NodeChunks? = nil, metrics: NodeMetrics = NodeMetrics()) {
         self.config = config
         self.raft = raft
         self.metadata = metadata
@@ -36,6 +38,7 @@ final class NodeContext: Sendable {
         self.adminTokenHash = adminTokenHash
         self.peers = peers
         self.membership = membership
+        self.chunks = chunks
         self.metrics = metrics
     }
 

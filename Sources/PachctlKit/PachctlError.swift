@@ -102,6 +102,12 @@ enum ErrorText {
         } else {
             causeText = failures.map { "\($0.endpoint): \($0.cause)" }.joined(separator: "; ")
         }
+        // Every node answered, but none could take the call now (no leader, too few replicas up): the
+        // nodes are reachable, so say what they said rather than "no node reachable".
+        if !failures.isEmpty, failures.allSatisfy(\.nodeAnswered) {
+            return oneLine("unavailable: \(causeText) (answered by \(addresses); retry in a moment, "
+                + "or check `pachctl cluster status`)")
+        }
         // A certificate problem looks like an unreachable node to gRPC, but the fix is in the settings.
         let hint: String
         if causes.contains(where: { $0.hasPrefix(ErrorCause.wrongName) }) {

@@ -12,7 +12,8 @@ extension Presenter {
         var output = "cluster \(Self.dash(status.clusterID)): \(leader), \(up)/\(status.nodes.count) nodes up"
         output += ", answered by node \(status.answeredBy)\n"
         var table = TextTable(headers: [
-            "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "STATUS", "LAST CONTACT", "NOTE",
+            "ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "STATUS", "LAST CONTACT", "CHUNKS", "DATA", "ON DISK",
+            "NOTE",
         ])
         for node in status.nodes {
             table.append([
@@ -22,10 +23,22 @@ extension Presenter {
                 String(node.term), String(node.commitIndex), String(node.appliedIndex),
                 node.up ? "up" : "down",
                 HumanFormat.lastContact(ms: node.lastContactMs, isSelf: node.id == status.answeredBy),
+                String(node.chunks), HumanFormat.size(node.chunkRawBytes), HumanFormat.size(node.chunkStoredBytes),
                 Self.note(node),
             ])
         }
-        return output + table.render()
+        return output + table.render() + Self.repairLine(status)
+    }
+
+    /// The leader's repair backlog under the table, or nothing before its first pass.
+    static func repairLine(_ status: Admin_ClusterStatusResponse) -> String {
+        guard status.hasRepair else { return "" }
+        let repair = status.repair
+        var line = "chunks: \(repair.chunks) distinct, "
+        line += repair.underReplicatedChunks == 0 ? "all fully replicated"
+            : "\(repair.underReplicatedChunks) under-replicated (\(HumanFormat.size(repair.underReplicatedBytes)) to repair)"
+        if repair.lostChunks > 0 { line += ", \(repair.lostChunks) LOST (no live copy)" }
+        return line + "\n"
     }
 
     /// The node's error, and the leader's verdict when it recorded the node as down.
@@ -47,6 +60,12 @@ extension Presenter {
             JSONField("answered_by", .uint(status.answeredBy)),
             JSONField("leader_id", status.leaderID == 0 ? .null : .uint(status.leaderID)),
             JSONField("nodes", .array(status.nodes.map(json(node:)))),
+            JSONField("repair", status.hasRepair ? .object([
+                JSONField("chunks", .uint(status.repair.chunks)),
+                JSONField("under_replicated_chunks", .uint(status.repair.underReplicatedChunks)),
+                JSONField("under_replicated_bytes", .uint(status.repair.underReplicatedBytes)),
+                JSONField("lost_chunks", .uint(status.repair.lostChunks)),
+            ]) : .null),
         ])
     }
 
@@ -67,6 +86,9 @@ extension Presenter {
             JSONField("marked_down", .bool(node.markedDown)),
             JSONField("is_leader", .bool(node.isLeader)),
             JSONField("last_contact_ms", node.lastContactMs < 0 ? .null : .int(node.lastContactMs)),
+            JSONField("chunks", .uint(node.chunks)),
+            JSONField("chunk_raw_bytes", .uint(node.chunkRawBytes)),
+            JSONField("chunk_stored_bytes", .uint(node.chunkStoredBytes)),
             JSONField("error", .optionalString(node.error)),
         ])
     }

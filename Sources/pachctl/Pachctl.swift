@@ -19,7 +19,8 @@ struct Pachctl: AsyncParsableCommand {
             """,
         subcommands: [
             VersionCommand.self, ClusterCommand.self, CreateCommand.self, ListCommand.self,
-            InspectCommand.self, DeleteCommand.self, StartCommand.self, FinishCommand.self,
+            InspectCommand.self, DeleteCommand.self, StartCommand.self, FinishCommand.self, PutCommand.self,
+            GetCommand.self,
         ]
     )
 }

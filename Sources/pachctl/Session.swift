@@ -25,10 +25,27 @@ struct GlobalOptions: ParsableArguments {
     var output: OutputFormat = .table
 }
 
+/// The connection options alone, for commands whose output is data rather than a report (`get object`,
+/// where `-o` names the output file as in Pachyderm's `get file -o`).
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: "host:port of any node; a comma-separated list is tried in order (env PACHD_ADDRESS)")
+    var address: String?
+
+    @Option(help: "The cluster CA certificate, PEM (env PACH_CA)")
+    var ca: String?
+
+    @Option(help: "The auth token (env PACH_TOKEN; prefer the variable: flags show up in ps)")
+    var token: String?
+
+    @Option(help: "Deadline of each call, e.g. 10s, 500ms, 2m (default: none for transfers)")
+    var timeout: String?
+}
+
 /// The clients of one connected node, handed to a command's body.
 struct Clients {
     let pfs: Pfs_API.Client<HTTP2ClientTransport.Posix>
     let admin: Admin_API.Client<HTTP2ClientTransport.Posix>
+    let objects: Pfs_ObjectAPI.Client<HTTP2ClientTransport.Posix>
     /// The node these clients talk to.
     let endpoint: NodeAddress
     /// Deadline and fail-fast settings for every call.
@@ -42,12 +59,23 @@ struct Session {
     let trustRoot: [UInt8]
 
     init(_ options: GlobalOptions) throws(PachctlError) {
+        try self.init(address: options.address, ca: options.ca, token: options.token, timeout: options.timeout,
+                      output: options.output)
+    }
+
+    init(_ options: ConnectionOptions) throws(PachctlError) {
+        try self.init(address: options.address, ca: options.ca, token: options.token, timeout: options.timeout,
+                      output: .table)
+    }
+
+    private init(address: String?, ca: String?, token: String?, timeout: String?,
+                 output: OutputFormat) throws(PachctlError) {
         settings = try ConnectionSettings.resolve(
-            address: options.address, ca: options.ca, token: options.token, timeout: options.timeout,
+            address: address, ca: ca, token: token, timeout: timeout,
             environment: ProcessInfo.processInfo.environment
         )
         trustRoot = try Self.readCA(settings.caPath)
-        presenter = Presenter(format: options.output, nowUnixNanos: Self.nowUnixNanos())
+        presenter = Presenter(format: output, nowUnixNanos: Self.nowUnixNanos())
     }
 
     /// Runs `body` against the first node that answers (see `Failover`). The body MUST NOT print:
@@ -65,6 +93,7 @@ struct Session {
                 try await body(
                     Clients(
                         pfs: Pfs_API.Client(wrapping: grpc), admin: Admin_API.Client(wrapping: grpc),
+                        objects: Pfs_ObjectAPI.Client(wrapping: grpc),
                         endpoint: endpoint, options: options
                     )
                 )

@@ -21,14 +21,24 @@ struct ListCommand: AsyncParsableCommand {
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Show one repo, commit or branch in detail.",
-        subcommands: [InspectRepo.self, InspectCommit.self, InspectBranch.self])
+        commandName: "inspect", abstract: "Show one repo, commit, branch or object in detail.",
+        subcommands: [InspectRepo.self, InspectCommit.self, InspectBranch.self, InspectObject.self])
 }
 
 struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete", abstract: "Delete a repo, commit or branch.",
         subcommands: [DeleteRepo.self, DeleteCommit.self, DeleteBranch.self])
+}
+
+struct PutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put", abstract: "Store data.", subcommands: [PutObject.self])
+}
+
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "Read data back.", subcommands: [GetObject.self])
 }
 
 struct StartCommand: AsyncParsableCommand {

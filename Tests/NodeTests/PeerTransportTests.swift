@@ -250,7 +250,7 @@ final class PeerTransportTests {
                                   backend: FakePeerBackend(status: RaftStatus(id: 2)), version: "test", apiAddress: "",
                                   peerAddress: "", logger: testLogger("server"), membership: membership)
         let configured = HostPort(host: "127.0.0.1", port: 0)
-        let server = NodeServers.peer(address: configured, tls: pki.files(node: 2), service: service)
+        let server = NodeServers.peer(address: configured, tls: pki.files(node: 2), services: [service])
         let task = Task<Void, Never> { _ = try? await server.serve() }
         let address = try await NodeServers.boundAddress(of: server, configured: configured)
         let joiner = try transport(3)

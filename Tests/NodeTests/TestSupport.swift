@@ -94,7 +94,7 @@ struct TestPeerServer {
         let service = PeerService(identity: transport.options.identity, transport: transport, backend: backend,
                                   version: "test", apiAddress: "", peerAddress: "", logger: testLogger("server"))
         let configured = HostPort(host: "127.0.0.1", port: port)
-        let server = NodeServers.peer(address: configured, tls: tls, service: service)
+        let server = NodeServers.peer(address: configured, tls: tls, services: [service])
         let task = Task<Void, Never> { _ = try? await server.serve() }
         let address = try await NodeServers.boundAddress(of: server, configured: configured)
         return TestPeerServer(server: server, task: task, address: address)

@@ -144,6 +144,14 @@ enum Fixtures {
         ]
         // The leader has recorded node 3 as down (it was silent longer than --down-after).
         status.nodes[2].markedDown = true
+        for (index, count) in [(0, 812), (1, 812), (2, 640)] {
+            status.nodes[index].chunks = UInt64(count)
+            status.nodes[index].chunkRawBytes = UInt64(count) << 20
+            status.nodes[index].chunkStoredBytes = UInt64(count) * 700_000
+        }
+        status.repair.chunks = 812
+        status.repair.underReplicatedChunks = 172
+        status.repair.underReplicatedBytes = 172 << 20
         return status
     }
 }

@@ -69,10 +69,11 @@ struct JSONOutputTests {
         #expect(json.hasPrefix(#"{"cluster_id":"c0ffee00c0ffee00c0ffee00c0ffee00","answered_by":2,"leader_id":1,"nodes":["#))
         #expect(
             json.contains(
-                #"{"id":1,"api_address":"127.0.0.1:30651","peer_address":"127.0.0.1:30751","membership":"voter","role":"leader","term":3,"commit_index":1204,"applied_index":1204,"last_index":1204,"snapshot_index":0,"up":true,"marked_down":false,"is_leader":true,"last_contact_ms":35,"error":null}"#
+                #"{"id":1,"api_address":"127.0.0.1:30651","peer_address":"127.0.0.1:30751","membership":"voter","role":"leader","term":3,"commit_index":1204,"applied_index":1204,"last_index":1204,"snapshot_index":0,"up":true,"marked_down":false,"is_leader":true,"last_contact_ms":35,"chunks":812,"chunk_raw_bytes":851443712,"chunk_stored_bytes":568400000,"error":null}"#
             ))
         #expect(json.contains(#""role":"unknown","term":2"#))
-        #expect(json.contains(#""up":false,"marked_down":true,"is_leader":false,"last_contact_ms":184000,"error":"unreachable: connection refused"}"#))
+        #expect(json.contains(#""up":false,"marked_down":true,"is_leader":false,"last_contact_ms":184000,"chunks":640,"chunk_raw_bytes":671088640,"chunk_stored_bytes":448000000,"error":"unreachable: connection refused"}"#))
+        #expect(json.hasSuffix(#"],"repair":{"chunks":812,"under_replicated_chunks":172,"under_replicated_bytes":180355072,"lost_chunks":0}}"# + "\n"))
     }
 
     @Test func version() {

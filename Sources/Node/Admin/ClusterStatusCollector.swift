@@ -14,6 +14,8 @@ struct ClusterStatusCollector: Sendable {
     let peers: GRPCPeerTransport
     /// The member records of the replicated state (addresses, liveness verdicts).
     var records: [MemberInfo] = []
+    /// This node's chunk store numbers (and, on the leader, its repair report); none in tests.
+    var chunks: (any ChunkStatusSource)?
     var peerTimeout: Duration = .milliseconds(500)
 
     /// Every member (voters and learners, and this node) sorted by id.
@@ -26,8 +28,14 @@ struct ClusterStatusCollector: Sendable {
         response.answeredBy = local.id
         response.leaderID = local.leader
         let recorded = Dictionary(records.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var own = Raftpb_StatusResponse(local, version: PachdVersion.current, apiAddress: apiAddress, peerAddress: peerAddress)
+        if let chunks { await chunks.fill(&own) }
+        let leaderStatus = local.leader == local.id ? own : (try? remote[local.leader]?.get())
+        if let repair = leaderStatus?.hasRepair == true ? leaderStatus?.repair : nil {
+            response.repair = Self.summary(repair)
+        }
         response.nodes = members.map { id in
-            var node = id == local.id ? localNode(local)
+            var node = id == local.id ? localNode(own, running: local.isRunning, configuration: local.configuration)
                 : Self.node(id, remote[id], configuration: local.configuration, contact: peers.contact(of: id),
                             peerAddress: peers.peers[id])
             if let record = recorded[id] {
@@ -56,13 +64,20 @@ struct ClusterStatusCollector: Sendable {
         }
     }
 
-    private func localNode(_ status: RaftStatus) -> Admin_NodeStatus {
-        let wire = Raftpb_StatusResponse(status, version: PachdVersion.current, apiAddress: apiAddress,
-                                         peerAddress: peerAddress)
-        var node = Self.node(from: wire, configuration: status.configuration)
-        node.up = status.isRunning
+    private func localNode(_ wire: Raftpb_StatusResponse, running: Bool, configuration: Configuration) -> Admin_NodeStatus {
+        var node = Self.node(from: wire, configuration: configuration)
+        node.up = running
         node.lastContactMs = 0
         return node
+    }
+
+    static func summary(_ repair: Raftpb_RepairStatus) -> Admin_RepairSummary {
+        var summary = Admin_RepairSummary()
+        summary.chunks = repair.chunks
+        summary.underReplicatedChunks = repair.underReplicatedChunks
+        summary.underReplicatedBytes = repair.underReplicatedBytes
+        summary.lostChunks = repair.lostChunks
+        return summary
     }
 
     /// A member from its answer, or marked down with why and the last values this node saw of it.
@@ -112,6 +127,9 @@ struct ClusterStatusCollector: Sendable {
         node.lastIndex = wire.lastIndex
         node.snapshotIndex = wire.snapshotIndex
         node.isLeader = wire.role == .leader
+        node.chunks = wire.chunks.chunks
+        node.chunkRawBytes = wire.chunks.rawBytes
+        node.chunkStoredBytes = wire.chunks.storedBytes
         return node
     }
 

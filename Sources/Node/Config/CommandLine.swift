@@ -98,7 +98,8 @@ enum CommandLineParser {
                      --api-address HOST:PORT --peer-address HOST:PORT [--metrics-address HOST:PORT] \\
                      --peers ID=HOST:PORT,... \\
                      --tls-cert FILE --tls-key FILE --tls-ca FILE --admin-token-file FILE \\
-                     [--join] [--down-after DURATION] [--log-level LEVEL] [--log-file FILE] [--config FILE]
+                     [--join] [--down-after DURATION] [--replication-factor N] [--repair-interval DURATION] \\
+                     [--chunk-reserve SIZE] [--log-level LEVEL] [--log-file FILE] [--config FILE]
 
           --id                node id, an integer from 1, unique in the cluster
           --data-dir          where the Raft log, snapshots and identity files live
@@ -109,6 +110,9 @@ enum CommandLineParser {
           --peers             id=peer-address of the founding voters (a founder lists itself)
           --join              start empty and ask the members in --peers to admit this node
           --down-after        silence after which the leader records a member as down (default 30s)
+          --replication-factor  copies of every chunk, R (default 3; fewer while fewer nodes are up)
+          --repair-interval   how often the leader checks that every chunk has R copies (default 10s)
+          --chunk-reserve     free disk space the chunk store leaves alone (default 1GiB)
           --tls-cert/-key     this node's certificate and key (PEM), signed by the cluster CA
           --tls-ca            the cluster CA certificate (PEM)
           --admin-token-file  file holding the admin token

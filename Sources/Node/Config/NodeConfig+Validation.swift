@@ -28,6 +28,18 @@ extension NodeConfig {
         if let text = settings[.downAfter] {
             membership.downAfter = try Self.duration(text, flag: ConfigKey.downAfter.flag)
         }
+        if let text = settings[.replicationFactor] {
+            guard let factor = Int(text), (1...9).contains(factor) else {
+                throw ConfigError("--replication-factor: '\(text)' is not a number from 1 to 9")
+            }
+            chunks.replicationFactor = factor
+        }
+        if let text = settings[.repairInterval] {
+            chunks.repairInterval = try Self.duration(text, flag: ConfigKey.repairInterval.flag)
+        }
+        if let text = settings[.chunkReserve] {
+            chunks.reserveBytes = try Self.size(text, flag: ConfigKey.chunkReserve.flag)
+        }
         peers = try Self.peerList(try required(.peers))
         tls = TLSFiles(certificate: try required(.tlsCert), privateKey: try required(.tlsKey),
                        certificateAuthority: try required(.tlsCA))
@@ -114,6 +126,23 @@ extension NodeConfig {
             throw ConfigError("\(flag): '\(text)' is not a duration from 100ms to 86400s (e.g. 30s or 1500ms)")
         }
         return .milliseconds(millis)
+    }
+
+    /// `1073741824`, `512MiB`, `1GiB`, `64KiB` (binary units; `K`, `M`, `G` mean the same).
+    static func size(_ text: String, flag: String) throws(ConfigError) -> Int {
+        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("G", 1 << 30),
+                                      ("M", 1 << 20), ("K", 1 << 10), ("B", 1)]
+        var number = Substring(text)
+        var scale = 1
+        for (suffix, value) in units where text.hasSuffix(suffix) {
+            number = text.dropLast(suffix.count)
+            scale = value
+            break
+        }
+        guard let count = Int(number), count >= 0, count <= Int.max / scale else {
+            throw ConfigError("\(flag): '\(text)' is not a size (e.g. 1GiB, 512MiB or a number of bytes)")
+        }
+        return count * scale
     }
 
     static func logLevel(_ text: String) throws(ConfigError) -> Logger.Level {

@@ -31,6 +31,8 @@ struct NodeConfig: Sendable, Equatable {
     var join: Bool
     /// The leader's membership duties (when a silent member counts as down).
     var membership = Membership.Options()
+    /// The chunk store: replication factor, repair pace, disk reserve.
+    var chunks = NodeChunks.Options()
     var tls: TLSFiles
     /// The file holding the admin token (pachd keeps only its SHA-256).
     var adminTokenFile: String
@@ -45,6 +47,9 @@ struct NodeConfig: Sendable, Equatable {
 
     /// The directory `DiskStorage` owns.
     var raftDirectory: String { "\(dataDir)/raft" }
+
+    /// The directory the chunk store owns.
+    var chunkDirectory: String { "\(dataDir)/chunks" }
 }
 
 /// The settings pachd understands: flag names without `--`, which are also the config-file keys.
@@ -58,6 +63,9 @@ enum ConfigKey: String, CaseIterable, Sendable {
     case peers
     case join
     case downAfter = "down-after"
+    case replicationFactor = "replication-factor"
+    case repairInterval = "repair-interval"
+    case chunkReserve = "chunk-reserve"
     case tlsCert = "tls-cert"
     case tlsKey = "tls-key"
     case tlsCA = "tls-ca"

@@ -82,7 +82,7 @@ final class NodeMetrics: Sendable {
     }
 
     /// `pachd_<subsystem>_<name>[_<unit>]`.
-    private static func name(_ subsystem: String, _ name: String, unit: String = "", help: String)
+    static func name(_ subsystem: String, _ name: String, unit: String = "", help: String)
         -> MetricNameDescriptor {
         MetricNameDescriptor(namespace: "pachd", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
     }

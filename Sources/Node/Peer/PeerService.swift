@@ -32,6 +32,8 @@ struct PeerService: Raftpb_Peer.SimpleServiceProtocol {
     let logger: Logger
     /// Admits nodes that ask to join; without one, `Join` is refused as unimplemented.
     var membership: (any MembershipBackend)?
+    /// The chunk store's numbers for `Status`; none in tests that have no store.
+    var chunkStatus: (any ChunkStatusSource)?
     /// The largest snapshot accepted; a header announcing more is refused before any chunk is buffered.
     var snapshotBytesMax = 4 << 30
 
@@ -122,7 +124,10 @@ struct PeerService: Raftpb_Peer.SimpleServiceProtocol {
 
     func status(request: Raftpb_StatusRequest, context: ServerContext) async throws -> Raftpb_StatusResponse {
         try identity.check(request.hasHeader ? request.header : nil)
-        return Raftpb_StatusResponse(backend.status, version: version, apiAddress: apiAddress, peerAddress: peerAddress)
+        var response = Raftpb_StatusResponse(backend.status, version: version, apiAddress: apiAddress,
+                                             peerAddress: peerAddress)
+        if let chunkStatus { await chunkStatus.fill(&response) }
+        return response
     }
 
     func join(request: Raftpb_JoinRequest, context: ServerContext) async throws -> Raftpb_JoinResponse {

@@ -1,6 +1,7 @@
 import Logging
 import PFS
 import Raft
+import Replication
 
 /// Everything a node is made of, wired together but not yet started: `NodeRuntime` starts and stops it.
 struct NodeAssembly: Sendable {
@@ -13,6 +14,8 @@ struct NodeAssembly: Sendable {
     let metadata: MetadataStateMachine
     let raft: RaftNode
     let membership: Membership
+    /// The chunk store and its replication.
+    let chunks: NodeChunks
     let context: NodeContext
     let peerServer: NodeServers.Server
     let apiServer: NodeServers.Server
@@ -49,23 +52,49 @@ struct NodeAssembly: Sendable {
                                           seed: UInt64.random(in: 1...UInt64.max))
         raft = RaftNode(options: raftOptions, storage: storage, stateMachine: metadata, transport: transport,
                         logger: Self.logger("raft", like: logger))
+        chunks = try Self.makeChunks(config: config, options: options, transport: transport, raft: raft,
+                                     metadata: metadata, logger: Self.logger("pachd.chunks", like: logger),
+                                     metrics: metrics)
         let clock = WallClock()
         membership = Membership(selfID: config.id, apiAddress: options.apiAddress, peerAddress: options.peerAddress,
                                 options: config.membership, raft: raft, metadata: metadata, transport: transport,
                                 clock: clock, logger: Self.logger("pachd.membership", like: logger))
         context = NodeContext(config: config, raft: raft, metadata: metadata, logger: logger, clock: clock,
-                              adminTokenHash: tokenHash, peers: transport, membership: membership, metrics: metrics)
+                              adminTokenHash: tokenHash, peers: transport, membership: membership, chunks: chunks,
+                              metrics: metrics)
         let service = PeerService(identity: options.identity, transport: transport, backend: raft,
                                   version: PachdVersion.current, apiAddress: options.apiAddress,
                                   peerAddress: options.peerAddress, logger: Self.logger("pachd.peer", like: logger),
-                                  membership: membership)
-        peerServer = NodeServers.peer(address: config.peerAddress, tls: config.tls, service: service)
+                                  membership: membership, chunkStatus: chunks)
+        let chunkService = ChunkService(identity: options.identity, store: chunks.store,
+                                        logger: Self.logger("pachd.chunks", like: logger), metrics: metrics)
+        peerServer = NodeServers.peer(address: config.peerAddress, tls: config.tls, services: [service, chunkService])
         let apiLogger = Self.logger("pachd.api", like: logger)
         apiServer = NodeServers.api(address: config.apiAddress, tls: config.tls,
-                                    services: makePublicServices(backend: context, logger: apiLogger),
+                                    services: makePublicServices(backend: context, logger: apiLogger)
+                                        + [ObjectService(chunks: chunks, logger: apiLogger)],
                                     // Metrics first, so that refused calls are counted too.
                                     interceptors: [APIMetricsInterceptor(metrics: metrics)]
                                         + makeAuthInterceptors(backend: context, logger: apiLogger))
+    }
+
+    /// Opens the chunk store in the data dir (refusing a store another process holds) and builds the
+    /// node's chunk layer.
+    static func makeChunks(config: NodeConfig, options: PeerLinkOptions, transport: GRPCPeerTransport, raft: RaftNode,
+                           metadata: MetadataStateMachine, logger: Logger, metrics: NodeMetrics) throws -> NodeChunks {
+        let store: ChunkStore
+        do {
+            store = try ChunkStore(directory: config.chunkDirectory,
+                                   options: ChunkStore.Options(reserveBytes: config.chunks.reserveBytes), logger: logger)
+        } catch {
+            throw ConfigError("cannot open the chunk store in \(config.chunkDirectory): \(error)")
+        }
+        let local = AsyncChunkStore(store: store, executor: BlockingExecutor(threads: 4, label: "pachd.chunks.io"))
+        let peers = GRPCChunkPeers(local: local, options: options, transport: transport, logger: logger,
+                                   metrics: metrics)
+        return NodeChunks(selfID: config.id, options: config.chunks, store: local, peers: peers,
+                          cpu: BlockingExecutor(threads: 2, label: "pachd.chunks.cpu"), raft: raft, metadata: metadata,
+                          logger: logger, metrics: metrics)
     }
 
     /// Writes the data dir's identity files if they are new; call once Raft has started (and so has

@@ -36,6 +36,9 @@ enum NodeRuntime {
             // Membership duties (self-registration; on the leader, promotion and liveness) and, for a
             // node started with --join, asking to be admitted. Both end when the group is cancelled.
             group.addTask { await assembly.membership.runDuties() }
+            // The leader's repair passes (a no-op on followers).
+            group.addTask { await assembly.chunks.runRepair() }
+            group.addTask { await assembly.chunks.runScrub() }
             if assembly.config.join { group.addTask { await assembly.membership.joinCluster() } }
             let metricsBound = metricsServer.map { " metrics \($0.address)" } ?? ""
             announce("pachd node \(assembly.config.id) serving api \(apiBound) peer \(peerBound)\(metricsBound)")
@@ -127,6 +130,7 @@ enum NodeRuntime {
         await assembly.raft.stop()
         assembly.peerServer.beginGracefulShutdown()
         await assembly.transport.shutdown()
+        await assembly.chunks.shutdown()
         assembly.storage.close()
     }
 

@@ -5,10 +5,10 @@ import GRPCNIOTransportHTTP2
 enum NodeServers {
     typealias Server = GRPCServer<HTTP2ServerTransport.Posix>
 
-    /// The peer server: mutual TLS, a request limit that fits Raft's batches and snapshot chunks, and
+    /// The peer server (Raft's `raftpb.Peer` and the chunk API `chunkpb.Chunks`): mutual TLS, a request limit that fits Raft's batches and snapshot chunks, and
     /// keepalive matched to the peers' clients (which ping every second; the default policy would
     /// take that for abuse and close the connection).
-    static func peer(address: HostPort, tls: NodeConfig.TLSFiles, service: PeerService) -> Server {
+    static func peer(address: HostPort, tls: NodeConfig.TLSFiles, services: [any RegistrableRPCService]) -> Server {
         let transport = HTTP2ServerTransport.Posix(
             address: address.socketAddress,
             transportSecurity: PeerTLS.peerServer(tls),
@@ -18,7 +18,7 @@ enum NodeServers {
                     time: .seconds(2), timeout: .seconds(2),
                     clientBehavior: .init(minPingIntervalWithoutCalls: .milliseconds(500), allowWithoutCalls: true))
             })
-        return GRPCServer(transport: transport, services: [service])
+        return GRPCServer(transport: transport, services: services)
     }
 
     /// The public API server: TLS (clients verify the cluster CA and present a token, which

@@ -214,64 +214,161 @@ public nonisolated struct Admin_ClusterStatusResponse: Sendable {
   /// Every member (voters and learners), sorted by id.
   public var nodes: [Admin_NodeStatus] = []
 
+  /// The leader's latest repair pass (chunk replication); unset before the first pass or when the leader
+  /// could not be asked.
+  public var repair: Admin_RepairSummary {
+    get {_repair ?? Admin_RepairSummary()}
+    set {_repair = newValue}
+  }
+  /// Returns true if `repair` has been explicitly set.
+  public var hasRepair: Bool {self._repair != nil}
+  /// Clears the value of `repair`. Subsequent reads from it will return its default value.
+  public mutating func clearRepair() {self._repair = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _repair: Admin_RepairSummary? = nil
+}
+
+public nonisolated struct Admin_RepairSummary: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Distinct chunks on live nodes.
+  public var chunks: UInt64 = 0
+
+  /// Chunks with fewer copies than the replication factor, and their bytes: the repair backlog.
+  public var underReplicatedChunks: UInt64 = 0
+
+  public var underReplicatedBytes: UInt64 = 0
+
+  /// Chunks with no live copy.
+  public var lostChunks: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 }
 
 /// One member of the cluster.
-public nonisolated struct Admin_NodeStatus: Sendable {
+public nonisolated struct Admin_NodeStatus: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var id: UInt64 = 0
+  public var id: UInt64 {
+    get {_storage._id}
+    set {_uniqueStorage()._id = newValue}
+  }
 
   /// host:port of the client API (pfs, admin).
-  public var apiAddress: String = String()
+  public var apiAddress: String {
+    get {_storage._apiAddress}
+    set {_uniqueStorage()._apiAddress = newValue}
+  }
 
   /// host:port of the peer API (raftpb.Peer, chunks).
-  public var peerAddress: String = String()
+  public var peerAddress: String {
+    get {_storage._peerAddress}
+    set {_uniqueStorage()._peerAddress = newValue}
+  }
 
-  public var membership: Admin_Membership = .unspecified
+  public var membership: Admin_Membership {
+    get {_storage._membership}
+    set {_uniqueStorage()._membership = newValue}
+  }
 
-  public var role: Admin_RaftRole = .unspecified
+  public var role: Admin_RaftRole {
+    get {_storage._role}
+    set {_uniqueStorage()._role = newValue}
+  }
 
-  public var term: UInt64 = 0
+  public var term: UInt64 {
+    get {_storage._term}
+    set {_uniqueStorage()._term = newValue}
+  }
 
   /// Highest log index known to be committed on that node.
-  public var commitIndex: UInt64 = 0
+  public var commitIndex: UInt64 {
+    get {_storage._commitIndex}
+    set {_uniqueStorage()._commitIndex = newValue}
+  }
 
   /// Highest log index applied to that node's state machine.
-  public var appliedIndex: UInt64 = 0
+  public var appliedIndex: UInt64 {
+    get {_storage._appliedIndex}
+    set {_uniqueStorage()._appliedIndex = newValue}
+  }
 
   /// Index of the last entry in that node's log.
-  public var lastIndex: UInt64 = 0
+  public var lastIndex: UInt64 {
+    get {_storage._lastIndex}
+    set {_uniqueStorage()._lastIndex = newValue}
+  }
 
   /// Index of the last entry covered by that node's latest snapshot.
-  public var snapshotIndex: UInt64 = 0
+  public var snapshotIndex: UInt64 {
+    get {_storage._snapshotIndex}
+    set {_uniqueStorage()._snapshotIndex = newValue}
+  }
 
   /// The leader's liveness verdict (recorded in the log when it changes), or for a node the answering
   /// node cannot reach, false.
-  public var up: Bool = false
+  public var up: Bool {
+    get {_storage._up}
+    set {_uniqueStorage()._up = newValue}
+  }
 
-  public var isLeader: Bool = false
+  public var isLeader: Bool {
+    get {_storage._isLeader}
+    set {_uniqueStorage()._isLeader = newValue}
+  }
 
   /// Milliseconds since the answering node last heard from this node; 0 for itself, -1 if never.
-  public var lastContactMs: Int64 = 0
+  public var lastContactMs: Int64 {
+    get {_storage._lastContactMs}
+    set {_uniqueStorage()._lastContactMs = newValue}
+  }
 
   /// Why the node's own numbers are missing or stale (e.g. "unreachable: connection refused"); empty
   /// when the numbers are fresh.
-  public var error: String = String()
+  public var error: String {
+    get {_storage._error}
+    set {_uniqueStorage()._error = newValue}
+  }
 
   /// The replicated liveness verdict: the leader recorded this node as down after it stayed silent for
   /// pachd's --down-after (default 30 s). Chunk placement and repair go by this verdict; `up` above is
   /// only whether the answering node reaches it now.
-  public var markedDown: Bool = false
+  public var markedDown: Bool {
+    get {_storage._markedDown}
+    set {_uniqueStorage()._markedDown = newValue}
+  }
+
+  /// That node's chunk store: chunks held, their raw (decoded) bytes and their bytes on disk.
+  public var chunks: UInt64 {
+    get {_storage._chunks}
+    set {_uniqueStorage()._chunks = newValue}
+  }
+
+  public var chunkRawBytes: UInt64 {
+    get {_storage._chunkRawBytes}
+    set {_uniqueStorage()._chunkRawBytes = newValue}
+  }
+
+  public var chunkStoredBytes: UInt64 {
+    get {_storage._chunkStoredBytes}
+    set {_uniqueStorage()._chunkStoredBytes = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 public nonisolated struct Admin_HealthRequest: Sendable {
@@ -413,7 +510,7 @@ nonisolated extension Admin_ClusterStatusRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Admin_ClusterStatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ClusterStatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cluster_id\0\u{3}answered_by\0\u{3}leader_id\0\u{1}nodes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}cluster_id\0\u{3}answered_by\0\u{3}leader_id\0\u{1}nodes\0\u{1}repair\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -425,12 +522,17 @@ nonisolated extension Admin_ClusterStatusResponse: SwiftProtobuf.Message, SwiftP
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.answeredBy) }()
       case 3: try { try decoder.decodeSingularUInt64Field(value: &self.leaderID) }()
       case 4: try { try decoder.decodeRepeatedMessageField(value: &self.nodes) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._repair) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
     if !self.clusterID.isEmpty {
       try visitor.visitSingularStringField(value: self.clusterID, fieldNumber: 1)
     }
@@ -443,6 +545,9 @@ nonisolated extension Admin_ClusterStatusResponse: SwiftProtobuf.Message, SwiftP
     if !self.nodes.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.nodes, fieldNumber: 4)
     }
+    try { if let v = self._repair {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -451,14 +556,15 @@ nonisolated extension Admin_ClusterStatusResponse: SwiftProtobuf.Message, SwiftP
     if lhs.answeredBy != rhs.answeredBy {return false}
     if lhs.leaderID != rhs.leaderID {return false}
     if lhs.nodes != rhs.nodes {return false}
+    if lhs._repair != rhs._repair {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
 }
 
-nonisolated extension Admin_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".NodeStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}api_address\0\u{3}peer_address\0\u{1}membership\0\u{1}role\0\u{1}term\0\u{3}commit_index\0\u{3}applied_index\0\u{3}last_index\0\u{3}snapshot_index\0\u{1}up\0\u{3}is_leader\0\u{3}last_contact_ms\0\u{1}error\0\u{3}marked_down\0")
+nonisolated extension Admin_RepairSummary: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RepairSummary"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chunks\0\u{3}under_replicated_chunks\0\u{3}under_replicated_bytes\0\u{3}lost_chunks\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -466,91 +572,221 @@ nonisolated extension Admin_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._Me
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.id) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.apiAddress) }()
-      case 3: try { try decoder.decodeSingularStringField(value: &self.peerAddress) }()
-      case 4: try { try decoder.decodeSingularEnumField(value: &self.membership) }()
-      case 5: try { try decoder.decodeSingularEnumField(value: &self.role) }()
-      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.term) }()
-      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.commitIndex) }()
-      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.appliedIndex) }()
-      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.lastIndex) }()
-      case 10: try { try decoder.decodeSingularUInt64Field(value: &self.snapshotIndex) }()
-      case 11: try { try decoder.decodeSingularBoolField(value: &self.up) }()
-      case 12: try { try decoder.decodeSingularBoolField(value: &self.isLeader) }()
-      case 13: try { try decoder.decodeSingularInt64Field(value: &self.lastContactMs) }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.error) }()
-      case 15: try { try decoder.decodeSingularBoolField(value: &self.markedDown) }()
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.chunks) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.underReplicatedChunks) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.underReplicatedBytes) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.lostChunks) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.id != 0 {
-      try visitor.visitSingularUInt64Field(value: self.id, fieldNumber: 1)
+    if self.chunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.chunks, fieldNumber: 1)
     }
-    if !self.apiAddress.isEmpty {
-      try visitor.visitSingularStringField(value: self.apiAddress, fieldNumber: 2)
+    if self.underReplicatedChunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.underReplicatedChunks, fieldNumber: 2)
     }
-    if !self.peerAddress.isEmpty {
-      try visitor.visitSingularStringField(value: self.peerAddress, fieldNumber: 3)
+    if self.underReplicatedBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.underReplicatedBytes, fieldNumber: 3)
     }
-    if self.membership != .unspecified {
-      try visitor.visitSingularEnumField(value: self.membership, fieldNumber: 4)
+    if self.lostChunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lostChunks, fieldNumber: 4)
     }
-    if self.role != .unspecified {
-      try visitor.visitSingularEnumField(value: self.role, fieldNumber: 5)
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Admin_RepairSummary, rhs: Admin_RepairSummary) -> Bool {
+    if lhs.chunks != rhs.chunks {return false}
+    if lhs.underReplicatedChunks != rhs.underReplicatedChunks {return false}
+    if lhs.underReplicatedBytes != rhs.underReplicatedBytes {return false}
+    if lhs.lostChunks != rhs.lostChunks {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Admin_NodeStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".NodeStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}api_address\0\u{3}peer_address\0\u{1}membership\0\u{1}role\0\u{1}term\0\u{3}commit_index\0\u{3}applied_index\0\u{3}last_index\0\u{3}snapshot_index\0\u{1}up\0\u{3}is_leader\0\u{3}last_contact_ms\0\u{1}error\0\u{3}marked_down\0\u{1}chunks\0\u{3}chunk_raw_bytes\0\u{3}chunk_stored_bytes\0")
+
+  fileprivate class _StorageClass {
+    var _id: UInt64 = 0
+    var _apiAddress: String = String()
+    var _peerAddress: String = String()
+    var _membership: Admin_Membership = .unspecified
+    var _role: Admin_RaftRole = .unspecified
+    var _term: UInt64 = 0
+    var _commitIndex: UInt64 = 0
+    var _appliedIndex: UInt64 = 0
+    var _lastIndex: UInt64 = 0
+    var _snapshotIndex: UInt64 = 0
+    var _up: Bool = false
+    var _isLeader: Bool = false
+    var _lastContactMs: Int64 = 0
+    var _error: String = String()
+    var _markedDown: Bool = false
+    var _chunks: UInt64 = 0
+    var _chunkRawBytes: UInt64 = 0
+    var _chunkStoredBytes: UInt64 = 0
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _id = source._id
+      _apiAddress = source._apiAddress
+      _peerAddress = source._peerAddress
+      _membership = source._membership
+      _role = source._role
+      _term = source._term
+      _commitIndex = source._commitIndex
+      _appliedIndex = source._appliedIndex
+      _lastIndex = source._lastIndex
+      _snapshotIndex = source._snapshotIndex
+      _up = source._up
+      _isLeader = source._isLeader
+      _lastContactMs = source._lastContactMs
+      _error = source._error
+      _markedDown = source._markedDown
+      _chunks = source._chunks
+      _chunkRawBytes = source._chunkRawBytes
+      _chunkStoredBytes = source._chunkStoredBytes
     }
-    if self.term != 0 {
-      try visitor.visitSingularUInt64Field(value: self.term, fieldNumber: 6)
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
     }
-    if self.commitIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.commitIndex, fieldNumber: 7)
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._id) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._apiAddress) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._peerAddress) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._membership) }()
+        case 5: try { try decoder.decodeSingularEnumField(value: &_storage._role) }()
+        case 6: try { try decoder.decodeSingularUInt64Field(value: &_storage._term) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._commitIndex) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._appliedIndex) }()
+        case 9: try { try decoder.decodeSingularUInt64Field(value: &_storage._lastIndex) }()
+        case 10: try { try decoder.decodeSingularUInt64Field(value: &_storage._snapshotIndex) }()
+        case 11: try { try decoder.decodeSingularBoolField(value: &_storage._up) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._isLeader) }()
+        case 13: try { try decoder.decodeSingularInt64Field(value: &_storage._lastContactMs) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._error) }()
+        case 15: try { try decoder.decodeSingularBoolField(value: &_storage._markedDown) }()
+        case 16: try { try decoder.decodeSingularUInt64Field(value: &_storage._chunks) }()
+        case 17: try { try decoder.decodeSingularUInt64Field(value: &_storage._chunkRawBytes) }()
+        case 18: try { try decoder.decodeSingularUInt64Field(value: &_storage._chunkStoredBytes) }()
+        default: break
+        }
+      }
     }
-    if self.appliedIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.appliedIndex, fieldNumber: 8)
-    }
-    if self.lastIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.lastIndex, fieldNumber: 9)
-    }
-    if self.snapshotIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.snapshotIndex, fieldNumber: 10)
-    }
-    if self.up != false {
-      try visitor.visitSingularBoolField(value: self.up, fieldNumber: 11)
-    }
-    if self.isLeader != false {
-      try visitor.visitSingularBoolField(value: self.isLeader, fieldNumber: 12)
-    }
-    if self.lastContactMs != 0 {
-      try visitor.visitSingularInt64Field(value: self.lastContactMs, fieldNumber: 13)
-    }
-    if !self.error.isEmpty {
-      try visitor.visitSingularStringField(value: self.error, fieldNumber: 14)
-    }
-    if self.markedDown != false {
-      try visitor.visitSingularBoolField(value: self.markedDown, fieldNumber: 15)
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      if _storage._id != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._id, fieldNumber: 1)
+      }
+      if !_storage._apiAddress.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._apiAddress, fieldNumber: 2)
+      }
+      if !_storage._peerAddress.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._peerAddress, fieldNumber: 3)
+      }
+      if _storage._membership != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._membership, fieldNumber: 4)
+      }
+      if _storage._role != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._role, fieldNumber: 5)
+      }
+      if _storage._term != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._term, fieldNumber: 6)
+      }
+      if _storage._commitIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._commitIndex, fieldNumber: 7)
+      }
+      if _storage._appliedIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._appliedIndex, fieldNumber: 8)
+      }
+      if _storage._lastIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._lastIndex, fieldNumber: 9)
+      }
+      if _storage._snapshotIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._snapshotIndex, fieldNumber: 10)
+      }
+      if _storage._up != false {
+        try visitor.visitSingularBoolField(value: _storage._up, fieldNumber: 11)
+      }
+      if _storage._isLeader != false {
+        try visitor.visitSingularBoolField(value: _storage._isLeader, fieldNumber: 12)
+      }
+      if _storage._lastContactMs != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._lastContactMs, fieldNumber: 13)
+      }
+      if !_storage._error.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._error, fieldNumber: 14)
+      }
+      if _storage._markedDown != false {
+        try visitor.visitSingularBoolField(value: _storage._markedDown, fieldNumber: 15)
+      }
+      if _storage._chunks != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._chunks, fieldNumber: 16)
+      }
+      if _storage._chunkRawBytes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._chunkRawBytes, fieldNumber: 17)
+      }
+      if _storage._chunkStoredBytes != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._chunkStoredBytes, fieldNumber: 18)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Admin_NodeStatus, rhs: Admin_NodeStatus) -> Bool {
-    if lhs.id != rhs.id {return false}
-    if lhs.apiAddress != rhs.apiAddress {return false}
-    if lhs.peerAddress != rhs.peerAddress {return false}
-    if lhs.membership != rhs.membership {return false}
-    if lhs.role != rhs.role {return false}
-    if lhs.term != rhs.term {return false}
-    if lhs.commitIndex != rhs.commitIndex {return false}
-    if lhs.appliedIndex != rhs.appliedIndex {return false}
-    if lhs.lastIndex != rhs.lastIndex {return false}
-    if lhs.snapshotIndex != rhs.snapshotIndex {return false}
-    if lhs.up != rhs.up {return false}
-    if lhs.isLeader != rhs.isLeader {return false}
-    if lhs.lastContactMs != rhs.lastContactMs {return false}
-    if lhs.error != rhs.error {return false}
-    if lhs.markedDown != rhs.markedDown {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._id != rhs_storage._id {return false}
+        if _storage._apiAddress != rhs_storage._apiAddress {return false}
+        if _storage._peerAddress != rhs_storage._peerAddress {return false}
+        if _storage._membership != rhs_storage._membership {return false}
+        if _storage._role != rhs_storage._role {return false}
+        if _storage._term != rhs_storage._term {return false}
+        if _storage._commitIndex != rhs_storage._commitIndex {return false}
+        if _storage._appliedIndex != rhs_storage._appliedIndex {return false}
+        if _storage._lastIndex != rhs_storage._lastIndex {return false}
+        if _storage._snapshotIndex != rhs_storage._snapshotIndex {return false}
+        if _storage._up != rhs_storage._up {return false}
+        if _storage._isLeader != rhs_storage._isLeader {return false}
+        if _storage._lastContactMs != rhs_storage._lastContactMs {return false}
+        if _storage._error != rhs_storage._error {return false}
+        if _storage._markedDown != rhs_storage._markedDown {return false}
+        if _storage._chunks != rhs_storage._chunks {return false}
+        if _storage._chunkRawBytes != rhs_storage._chunkRawBytes {return false}
+        if _storage._chunkStoredBytes != rhs_storage._chunkStoredBytes {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

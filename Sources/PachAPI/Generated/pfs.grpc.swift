@@ -1,4 +1,5 @@
-/// The public file-system API of pachd: repos, branches and commits (files come in a later issue).
+/// The public file-system API of pachd: repos, branches and commits (files come in a later issue), and
+/// the content-addressed objects under them.
 ///
 /// Every node serves this API; a write that reaches a follower is forwarded to the Raft leader, and reads
 /// are linearizable. Names follow modern Pachyderm (`pfs_v2.API`) where the concepts match.
@@ -3084,6 +3085,834 @@ extension Pfs_API.ClientProtocol {
             metadata: metadata
         )
         return try await self.deleteBranch(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// MARK: - pfs.ObjectAPI
+
+/// Namespace containing generated types for the "pfs.ObjectAPI" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Pfs_ObjectAPI: Sendable {
+    /// Service descriptor for the "pfs.ObjectAPI" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.ObjectAPI")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "PutObject" metadata.
+        public enum PutObject: Sendable {
+            /// Request type for "PutObject".
+            public typealias Input = Pfs_PutObjectRequest
+            /// Response type for "PutObject".
+            public typealias Output = Pfs_ObjectInfo
+            /// Descriptor for "PutObject".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.ObjectAPI"),
+                method: "PutObject",
+                type: .clientStreaming
+            )
+        }
+        /// Namespace for "GetObject" metadata.
+        public enum GetObject: Sendable {
+            /// Request type for "GetObject".
+            public typealias Input = Pfs_GetObjectRequest
+            /// Response type for "GetObject".
+            public typealias Output = Pfs_GetObjectResponse
+            /// Descriptor for "GetObject".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.ObjectAPI"),
+                method: "GetObject",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "InspectObject" metadata.
+        public enum InspectObject: Sendable {
+            /// Request type for "InspectObject".
+            public typealias Input = Pfs_InspectObjectRequest
+            /// Response type for "InspectObject".
+            public typealias Output = Pfs_ObjectInfo
+            /// Descriptor for "InspectObject".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.ObjectAPI"),
+                method: "InspectObject",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "pfs.ObjectAPI" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            PutObject.descriptor,
+            GetObject.descriptor,
+            InspectObject.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "pfs.ObjectAPI" service.
+    public static let pfs_ObjectAPI = GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.ObjectAPI")
+}
+
+// MARK: pfs.ObjectAPI (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Pfs_ObjectAPI {
+    /// Streaming variant of the service protocol for the "pfs.ObjectAPI" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Content-addressed objects: the storage layer under files, for tools and tests. An object is a byte
+    /// > string cut into content-defined chunks (~1 MiB), each compressed and replicated to R nodes; the object
+    /// > id names the list of its chunks (itself stored as a chunk), so equal bytes give the same id and are
+    /// > stored once. Objects that no commit references are garbage and are collected after a grace period.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "PutObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores the bytes streamed in (messages of at most 4 MiB) and answers once every chunk is durable on
+        /// > W replicas. RESOURCE_EXHAUSTED when a replica's disk is full; UNAVAILABLE when fewer nodes are up
+        /// > than a durable write needs (nothing is acknowledged; retry).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_PutObjectRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_ObjectInfo` messages.
+        func putObject(
+            request: GRPCCore.StreamingServerRequest<Pfs_PutObjectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_ObjectInfo>
+
+        /// Handle the "GetObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams an object's bytes in order (messages of at most 2 MiB). Every chunk is verified against its
+        /// > id; a chunk missing or corrupt on one node is read from another. NOT_FOUND for an unknown id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_GetObjectRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_GetObjectResponse` messages.
+        func getObject(
+            request: GRPCCore.StreamingServerRequest<Pfs_GetObjectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetObjectResponse>
+
+        /// Handle the "InspectObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An object's size and chunks, with the nodes holding each chunk now.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_InspectObjectRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_ObjectInfo` messages.
+        func inspectObject(
+            request: GRPCCore.StreamingServerRequest<Pfs_InspectObjectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_ObjectInfo>
+    }
+
+    /// Service protocol for the "pfs.ObjectAPI" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Content-addressed objects: the storage layer under files, for tools and tests. An object is a byte
+    /// > string cut into content-defined chunks (~1 MiB), each compressed and replicated to R nodes; the object
+    /// > id names the list of its chunks (itself stored as a chunk), so equal bytes give the same id and are
+    /// > stored once. Objects that no commit references are garbage and are collected after a grace period.
+    public protocol ServiceProtocol: Pfs_ObjectAPI.StreamingServiceProtocol {
+        /// Handle the "PutObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores the bytes streamed in (messages of at most 4 MiB) and answers once every chunk is durable on
+        /// > W replicas. RESOURCE_EXHAUSTED when a replica's disk is full; UNAVAILABLE when fewer nodes are up
+        /// > than a durable write needs (nothing is acknowledged; retry).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_PutObjectRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pfs_ObjectInfo` message.
+        func putObject(
+            request: GRPCCore.StreamingServerRequest<Pfs_PutObjectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pfs_ObjectInfo>
+
+        /// Handle the "GetObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams an object's bytes in order (messages of at most 2 MiB). Every chunk is verified against its
+        /// > id; a chunk missing or corrupt on one node is read from another. NOT_FOUND for an unknown id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GetObjectRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_GetObjectResponse` messages.
+        func getObject(
+            request: GRPCCore.ServerRequest<Pfs_GetObjectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetObjectResponse>
+
+        /// Handle the "InspectObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An object's size and chunks, with the nodes holding each chunk now.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_InspectObjectRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pfs_ObjectInfo` message.
+        func inspectObject(
+            request: GRPCCore.ServerRequest<Pfs_InspectObjectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pfs_ObjectInfo>
+    }
+
+    /// Simple service protocol for the "pfs.ObjectAPI" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Content-addressed objects: the storage layer under files, for tools and tests. An object is a byte
+    /// > string cut into content-defined chunks (~1 MiB), each compressed and replicated to R nodes; the object
+    /// > id names the list of its chunks (itself stored as a chunk), so equal bytes give the same id and are
+    /// > stored once. Objects that no commit references are garbage and are collected after a grace period.
+    public protocol SimpleServiceProtocol: Pfs_ObjectAPI.ServiceProtocol {
+        /// Handle the "PutObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores the bytes streamed in (messages of at most 4 MiB) and answers once every chunk is durable on
+        /// > W replicas. RESOURCE_EXHAUSTED when a replica's disk is full; UNAVAILABLE when fewer nodes are up
+        /// > than a durable write needs (nothing is acknowledged; retry).
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Pfs_PutObjectRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pfs_ObjectInfo` to respond with.
+        func putObject(
+            request: GRPCCore.RPCAsyncSequence<Pfs_PutObjectRequest, any Swift.Error>,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pfs_ObjectInfo
+
+        /// Handle the "GetObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams an object's bytes in order (messages of at most 2 MiB). Every chunk is verified against its
+        /// > id; a chunk missing or corrupt on one node is read from another. NOT_FOUND for an unknown id.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_GetObjectRequest` message.
+        ///   - response: A response stream of `Pfs_GetObjectResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func getObject(
+            request: Pfs_GetObjectRequest,
+            response: GRPCCore.RPCWriter<Pfs_GetObjectResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "InspectObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An object's size and chunks, with the nodes holding each chunk now.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_InspectObjectRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pfs_ObjectInfo` to respond with.
+        func inspectObject(
+            request: Pfs_InspectObjectRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pfs_ObjectInfo
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Pfs_ObjectAPI.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Pfs_ObjectAPI.Method.PutObject.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_PutObjectRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_ObjectInfo>(),
+            handler: { request, context in
+                try await self.putObject(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_ObjectAPI.Method.GetObject.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_GetObjectRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_GetObjectResponse>(),
+            handler: { request, context in
+                try await self.getObject(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_ObjectAPI.Method.InspectObject.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_InspectObjectRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_ObjectInfo>(),
+            handler: { request, context in
+                try await self.inspectObject(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Pfs_ObjectAPI.ServiceProtocol {
+    public func putObject(
+        request: GRPCCore.StreamingServerRequest<Pfs_PutObjectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_ObjectInfo> {
+        let response = try await self.putObject(
+            request: request,
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getObject(
+        request: GRPCCore.StreamingServerRequest<Pfs_GetObjectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetObjectResponse> {
+        let response = try await self.getObject(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func inspectObject(
+        request: GRPCCore.StreamingServerRequest<Pfs_InspectObjectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_ObjectInfo> {
+        let response = try await self.inspectObject(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Pfs_ObjectAPI.SimpleServiceProtocol {
+    public func putObject(
+        request: GRPCCore.StreamingServerRequest<Pfs_PutObjectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pfs_ObjectInfo> {
+        return GRPCCore.ServerResponse<Pfs_ObjectInfo>(
+            message: try await self.putObject(
+                request: request.messages,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getObject(
+        request: GRPCCore.ServerRequest<Pfs_GetObjectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetObjectResponse> {
+        return GRPCCore.StreamingServerResponse<Pfs_GetObjectResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.getObject(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func inspectObject(
+        request: GRPCCore.ServerRequest<Pfs_InspectObjectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pfs_ObjectInfo> {
+        return GRPCCore.ServerResponse<Pfs_ObjectInfo>(
+            message: try await self.inspectObject(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: pfs.ObjectAPI (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Pfs_ObjectAPI {
+    /// Generated client protocol for the "pfs.ObjectAPI" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Content-addressed objects: the storage layer under files, for tools and tests. An object is a byte
+    /// > string cut into content-defined chunks (~1 MiB), each compressed and replicated to R nodes; the object
+    /// > id names the list of its chunks (itself stored as a chunk), so equal bytes give the same id and are
+    /// > stored once. Objects that no commit references are garbage and are collected after a grace period.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "PutObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores the bytes streamed in (messages of at most 4 MiB) and answers once every chunk is durable on
+        /// > W replicas. RESOURCE_EXHAUSTED when a replica's disk is full; UNAVAILABLE when fewer nodes are up
+        /// > than a durable write needs (nothing is acknowledged; retry).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Pfs_PutObjectRequest` messages.
+        ///   - serializer: A serializer for `Pfs_PutObjectRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_ObjectInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func putObject<Result>(
+            request: GRPCCore.StreamingClientRequest<Pfs_PutObjectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_PutObjectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_ObjectInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams an object's bytes in order (messages of at most 2 MiB). Every chunk is verified against its
+        /// > id; a chunk missing or corrupt on one node is read from another. NOT_FOUND for an unknown id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GetObjectRequest` message.
+        ///   - serializer: A serializer for `Pfs_GetObjectRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_GetObjectResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getObject<Result>(
+            request: GRPCCore.ClientRequest<Pfs_GetObjectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_GetObjectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_GetObjectResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetObjectResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "InspectObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An object's size and chunks, with the nodes holding each chunk now.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_InspectObjectRequest` message.
+        ///   - serializer: A serializer for `Pfs_InspectObjectRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_ObjectInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func inspectObject<Result>(
+            request: GRPCCore.ClientRequest<Pfs_InspectObjectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_InspectObjectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_ObjectInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "pfs.ObjectAPI" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Content-addressed objects: the storage layer under files, for tools and tests. An object is a byte
+    /// > string cut into content-defined chunks (~1 MiB), each compressed and replicated to R nodes; the object
+    /// > id names the list of its chunks (itself stored as a chunk), so equal bytes give the same id and are
+    /// > stored once. Objects that no commit references are garbage and are collected after a grace period.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "PutObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stores the bytes streamed in (messages of at most 4 MiB) and answers once every chunk is durable on
+        /// > W replicas. RESOURCE_EXHAUSTED when a replica's disk is full; UNAVAILABLE when fewer nodes are up
+        /// > than a durable write needs (nothing is acknowledged; retry).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Pfs_PutObjectRequest` messages.
+        ///   - serializer: A serializer for `Pfs_PutObjectRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_ObjectInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func putObject<Result>(
+            request: GRPCCore.StreamingClientRequest<Pfs_PutObjectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_PutObjectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_ObjectInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.clientStreaming(
+                request: request,
+                descriptor: Pfs_ObjectAPI.Method.PutObject.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams an object's bytes in order (messages of at most 2 MiB). Every chunk is verified against its
+        /// > id; a chunk missing or corrupt on one node is read from another. NOT_FOUND for an unknown id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GetObjectRequest` message.
+        ///   - serializer: A serializer for `Pfs_GetObjectRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_GetObjectResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getObject<Result>(
+            request: GRPCCore.ClientRequest<Pfs_GetObjectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_GetObjectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_GetObjectResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetObjectResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Pfs_ObjectAPI.Method.GetObject.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "InspectObject" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > An object's size and chunks, with the nodes holding each chunk now.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_InspectObjectRequest` message.
+        ///   - serializer: A serializer for `Pfs_InspectObjectRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_ObjectInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func inspectObject<Result>(
+            request: GRPCCore.ClientRequest<Pfs_InspectObjectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_InspectObjectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_ObjectInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pfs_ObjectAPI.Method.InspectObject.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Pfs_ObjectAPI.ClientProtocol {
+    /// Call the "PutObject" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores the bytes streamed in (messages of at most 4 MiB) and answers once every chunk is durable on
+    /// > W replicas. RESOURCE_EXHAUSTED when a replica's disk is full; UNAVAILABLE when fewer nodes are up
+    /// > than a durable write needs (nothing is acknowledged; retry).
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Pfs_PutObjectRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putObject<Result>(
+        request: GRPCCore.StreamingClientRequest<Pfs_PutObjectRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.putObject(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_PutObjectRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_ObjectInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetObject" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams an object's bytes in order (messages of at most 2 MiB). Every chunk is verified against its
+    /// > id; a chunk missing or corrupt on one node is read from another. NOT_FOUND for an unknown id.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_GetObjectRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getObject<Result>(
+        request: GRPCCore.ClientRequest<Pfs_GetObjectRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetObjectResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.getObject(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_GetObjectRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_GetObjectResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "InspectObject" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An object's size and chunks, with the nodes holding each chunk now.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_InspectObjectRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func inspectObject<Result>(
+        request: GRPCCore.ClientRequest<Pfs_InspectObjectRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.inspectObject(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_InspectObjectRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_ObjectInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Pfs_ObjectAPI.ClientProtocol {
+    /// Call the "PutObject" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stores the bytes streamed in (messages of at most 4 MiB) and answers once every chunk is durable on
+    /// > W replicas. RESOURCE_EXHAUSTED when a replica's disk is full; UNAVAILABLE when fewer nodes are up
+    /// > than a durable write needs (nothing is acknowledged; retry).
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putObject<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Pfs_PutObjectRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Pfs_PutObjectRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.putObject(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetObject" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams an object's bytes in order (messages of at most 2 MiB). Every chunk is verified against its
+    /// > id; a chunk missing or corrupt on one node is read from another. NOT_FOUND for an unknown id.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getObject<Result>(
+        _ message: Pfs_GetObjectRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetObjectResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_GetObjectRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getObject(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "InspectObject" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > An object's size and chunks, with the nodes holding each chunk now.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func inspectObject<Result>(
+        _ message: Pfs_InspectObjectRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_ObjectInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_InspectObjectRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.inspectObject(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -773,47 +773,140 @@ public nonisolated struct Raftpb_StatusRequest: Sendable {
 }
 
 /// Mirrors Raft.RaftStatus plus the node's addresses.
-public nonisolated struct Raftpb_StatusResponse: Sendable {
+public nonisolated struct Raftpb_StatusResponse: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var nodeID: UInt64 = 0
+  public var nodeID: UInt64 {
+    get {_storage._nodeID}
+    set {_uniqueStorage()._nodeID = newValue}
+  }
 
-  public var role: Raftpb_Role = .unspecified
+  public var role: Raftpb_Role {
+    get {_storage._role}
+    set {_uniqueStorage()._role = newValue}
+  }
 
-  public var term: UInt64 = 0
+  public var term: UInt64 {
+    get {_storage._term}
+    set {_uniqueStorage()._term = newValue}
+  }
 
-  public var leaderID: UInt64 = 0
+  public var leaderID: UInt64 {
+    get {_storage._leaderID}
+    set {_uniqueStorage()._leaderID = newValue}
+  }
 
-  public var commitIndex: UInt64 = 0
+  public var commitIndex: UInt64 {
+    get {_storage._commitIndex}
+    set {_uniqueStorage()._commitIndex = newValue}
+  }
 
-  public var appliedIndex: UInt64 = 0
+  public var appliedIndex: UInt64 {
+    get {_storage._appliedIndex}
+    set {_uniqueStorage()._appliedIndex = newValue}
+  }
 
-  public var lastIndex: UInt64 = 0
+  public var lastIndex: UInt64 {
+    get {_storage._lastIndex}
+    set {_uniqueStorage()._lastIndex = newValue}
+  }
 
-  public var snapshotIndex: UInt64 = 0
+  public var snapshotIndex: UInt64 {
+    get {_storage._snapshotIndex}
+    set {_uniqueStorage()._snapshotIndex = newValue}
+  }
 
   public var configuration: Raftpb_Configuration {
-    get {_configuration ?? Raftpb_Configuration()}
-    set {_configuration = newValue}
+    get {_storage._configuration ?? Raftpb_Configuration()}
+    set {_uniqueStorage()._configuration = newValue}
   }
   /// Returns true if `configuration` has been explicitly set.
-  public var hasConfiguration: Bool {self._configuration != nil}
+  public var hasConfiguration: Bool {_storage._configuration != nil}
   /// Clears the value of `configuration`. Subsequent reads from it will return its default value.
-  public mutating func clearConfiguration() {self._configuration = nil}
+  public mutating func clearConfiguration() {_uniqueStorage()._configuration = nil}
 
-  public var version: String = String()
+  public var version: String {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
-  public var apiAddress: String = String()
+  public var apiAddress: String {
+    get {_storage._apiAddress}
+    set {_uniqueStorage()._apiAddress = newValue}
+  }
 
-  public var peerAddress: String = String()
+  public var peerAddress: String {
+    get {_storage._peerAddress}
+    set {_uniqueStorage()._peerAddress = newValue}
+  }
+
+  /// The callee's chunk store.
+  public var chunks: Raftpb_ChunkStoreStatus {
+    get {_storage._chunks ?? Raftpb_ChunkStoreStatus()}
+    set {_uniqueStorage()._chunks = newValue}
+  }
+  /// Returns true if `chunks` has been explicitly set.
+  public var hasChunks: Bool {_storage._chunks != nil}
+  /// Clears the value of `chunks`. Subsequent reads from it will return its default value.
+  public mutating func clearChunks() {_uniqueStorage()._chunks = nil}
+
+  /// On the leader: its latest repair pass; absent elsewhere and before the first pass.
+  public var repair: Raftpb_RepairStatus {
+    get {_storage._repair ?? Raftpb_RepairStatus()}
+    set {_uniqueStorage()._repair = newValue}
+  }
+  /// Returns true if `repair` has been explicitly set.
+  public var hasRepair: Bool {_storage._repair != nil}
+  /// Clears the value of `repair`. Subsequent reads from it will return its default value.
+  public mutating func clearRepair() {_uniqueStorage()._repair = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _configuration: Raftpb_Configuration? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+public nonisolated struct Raftpb_ChunkStoreStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var chunks: UInt64 = 0
+
+  public var rawBytes: UInt64 = 0
+
+  public var storedBytes: UInt64 = 0
+
+  /// Free bytes on the store's file system less the store's reserve.
+  public var availableBytes: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Raftpb_RepairStatus: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Chunks with fewer than R live copies when the pass started, and their raw bytes.
+  public var underReplicatedChunks: UInt64 = 0
+
+  public var underReplicatedBytes: UInt64 = 0
+
+  /// Chunks with no live copy at all.
+  public var lostChunks: UInt64 = 0
+
+  /// Distinct chunks the pass saw on live members.
+  public var chunks: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Raftpb_JoinRequest: Sendable {
@@ -1788,7 +1881,168 @@ nonisolated extension Raftpb_StatusRequest: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Raftpb_StatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".StatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}role\0\u{1}term\0\u{3}leader_id\0\u{3}commit_index\0\u{3}applied_index\0\u{3}last_index\0\u{3}snapshot_index\0\u{1}configuration\0\u{1}version\0\u{3}api_address\0\u{3}peer_address\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}role\0\u{1}term\0\u{3}leader_id\0\u{3}commit_index\0\u{3}applied_index\0\u{3}last_index\0\u{3}snapshot_index\0\u{1}configuration\0\u{1}version\0\u{3}api_address\0\u{3}peer_address\0\u{1}chunks\0\u{1}repair\0")
+
+  fileprivate class _StorageClass {
+    var _nodeID: UInt64 = 0
+    var _role: Raftpb_Role = .unspecified
+    var _term: UInt64 = 0
+    var _leaderID: UInt64 = 0
+    var _commitIndex: UInt64 = 0
+    var _appliedIndex: UInt64 = 0
+    var _lastIndex: UInt64 = 0
+    var _snapshotIndex: UInt64 = 0
+    var _configuration: Raftpb_Configuration? = nil
+    var _version: String = String()
+    var _apiAddress: String = String()
+    var _peerAddress: String = String()
+    var _chunks: Raftpb_ChunkStoreStatus? = nil
+    var _repair: Raftpb_RepairStatus? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _nodeID = source._nodeID
+      _role = source._role
+      _term = source._term
+      _leaderID = source._leaderID
+      _commitIndex = source._commitIndex
+      _appliedIndex = source._appliedIndex
+      _lastIndex = source._lastIndex
+      _snapshotIndex = source._snapshotIndex
+      _configuration = source._configuration
+      _version = source._version
+      _apiAddress = source._apiAddress
+      _peerAddress = source._peerAddress
+      _chunks = source._chunks
+      _repair = source._repair
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._nodeID) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._role) }()
+        case 3: try { try decoder.decodeSingularUInt64Field(value: &_storage._term) }()
+        case 4: try { try decoder.decodeSingularUInt64Field(value: &_storage._leaderID) }()
+        case 5: try { try decoder.decodeSingularUInt64Field(value: &_storage._commitIndex) }()
+        case 6: try { try decoder.decodeSingularUInt64Field(value: &_storage._appliedIndex) }()
+        case 7: try { try decoder.decodeSingularUInt64Field(value: &_storage._lastIndex) }()
+        case 8: try { try decoder.decodeSingularUInt64Field(value: &_storage._snapshotIndex) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._configuration) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._version) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._apiAddress) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._peerAddress) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._chunks) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._repair) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._nodeID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._nodeID, fieldNumber: 1)
+      }
+      if _storage._role != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._role, fieldNumber: 2)
+      }
+      if _storage._term != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._term, fieldNumber: 3)
+      }
+      if _storage._leaderID != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._leaderID, fieldNumber: 4)
+      }
+      if _storage._commitIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._commitIndex, fieldNumber: 5)
+      }
+      if _storage._appliedIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._appliedIndex, fieldNumber: 6)
+      }
+      if _storage._lastIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._lastIndex, fieldNumber: 7)
+      }
+      if _storage._snapshotIndex != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._snapshotIndex, fieldNumber: 8)
+      }
+      try { if let v = _storage._configuration {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._version.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._version, fieldNumber: 10)
+      }
+      if !_storage._apiAddress.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._apiAddress, fieldNumber: 11)
+      }
+      if !_storage._peerAddress.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._peerAddress, fieldNumber: 12)
+      }
+      try { if let v = _storage._chunks {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._repair {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Raftpb_StatusResponse, rhs: Raftpb_StatusResponse) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._nodeID != rhs_storage._nodeID {return false}
+        if _storage._role != rhs_storage._role {return false}
+        if _storage._term != rhs_storage._term {return false}
+        if _storage._leaderID != rhs_storage._leaderID {return false}
+        if _storage._commitIndex != rhs_storage._commitIndex {return false}
+        if _storage._appliedIndex != rhs_storage._appliedIndex {return false}
+        if _storage._lastIndex != rhs_storage._lastIndex {return false}
+        if _storage._snapshotIndex != rhs_storage._snapshotIndex {return false}
+        if _storage._configuration != rhs_storage._configuration {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._apiAddress != rhs_storage._apiAddress {return false}
+        if _storage._peerAddress != rhs_storage._peerAddress {return false}
+        if _storage._chunks != rhs_storage._chunks {return false}
+        if _storage._repair != rhs_storage._repair {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Raftpb_ChunkStoreStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ChunkStoreStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}chunks\0\u{3}raw_bytes\0\u{3}stored_bytes\0\u{3}available_bytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1796,80 +2050,81 @@ nonisolated extension Raftpb_StatusResponse: SwiftProtobuf.Message, SwiftProtobu
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.nodeID) }()
-      case 2: try { try decoder.decodeSingularEnumField(value: &self.role) }()
-      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.term) }()
-      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.leaderID) }()
-      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.commitIndex) }()
-      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.appliedIndex) }()
-      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.lastIndex) }()
-      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.snapshotIndex) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._configuration) }()
-      case 10: try { try decoder.decodeSingularStringField(value: &self.version) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.apiAddress) }()
-      case 12: try { try decoder.decodeSingularStringField(value: &self.peerAddress) }()
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.chunks) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.rawBytes) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.storedBytes) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.availableBytes) }()
       default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    if self.nodeID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.nodeID, fieldNumber: 1)
+    if self.chunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.chunks, fieldNumber: 1)
     }
-    if self.role != .unspecified {
-      try visitor.visitSingularEnumField(value: self.role, fieldNumber: 2)
+    if self.rawBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.rawBytes, fieldNumber: 2)
     }
-    if self.term != 0 {
-      try visitor.visitSingularUInt64Field(value: self.term, fieldNumber: 3)
+    if self.storedBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.storedBytes, fieldNumber: 3)
     }
-    if self.leaderID != 0 {
-      try visitor.visitSingularUInt64Field(value: self.leaderID, fieldNumber: 4)
-    }
-    if self.commitIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.commitIndex, fieldNumber: 5)
-    }
-    if self.appliedIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.appliedIndex, fieldNumber: 6)
-    }
-    if self.lastIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.lastIndex, fieldNumber: 7)
-    }
-    if self.snapshotIndex != 0 {
-      try visitor.visitSingularUInt64Field(value: self.snapshotIndex, fieldNumber: 8)
-    }
-    try { if let v = self._configuration {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
-    } }()
-    if !self.version.isEmpty {
-      try visitor.visitSingularStringField(value: self.version, fieldNumber: 10)
-    }
-    if !self.apiAddress.isEmpty {
-      try visitor.visitSingularStringField(value: self.apiAddress, fieldNumber: 11)
-    }
-    if !self.peerAddress.isEmpty {
-      try visitor.visitSingularStringField(value: self.peerAddress, fieldNumber: 12)
+    if self.availableBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.availableBytes, fieldNumber: 4)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Raftpb_StatusResponse, rhs: Raftpb_StatusResponse) -> Bool {
-    if lhs.nodeID != rhs.nodeID {return false}
-    if lhs.role != rhs.role {return false}
-    if lhs.term != rhs.term {return false}
-    if lhs.leaderID != rhs.leaderID {return false}
-    if lhs.commitIndex != rhs.commitIndex {return false}
-    if lhs.appliedIndex != rhs.appliedIndex {return false}
-    if lhs.lastIndex != rhs.lastIndex {return false}
-    if lhs.snapshotIndex != rhs.snapshotIndex {return false}
-    if lhs._configuration != rhs._configuration {return false}
-    if lhs.version != rhs.version {return false}
-    if lhs.apiAddress != rhs.apiAddress {return false}
-    if lhs.peerAddress != rhs.peerAddress {return false}
+  public static func ==(lhs: Raftpb_ChunkStoreStatus, rhs: Raftpb_ChunkStoreStatus) -> Bool {
+    if lhs.chunks != rhs.chunks {return false}
+    if lhs.rawBytes != rhs.rawBytes {return false}
+    if lhs.storedBytes != rhs.storedBytes {return false}
+    if lhs.availableBytes != rhs.availableBytes {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Raftpb_RepairStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RepairStatus"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}under_replicated_chunks\0\u{3}under_replicated_bytes\0\u{3}lost_chunks\0\u{1}chunks\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.underReplicatedChunks) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.underReplicatedBytes) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.lostChunks) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.chunks) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.underReplicatedChunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.underReplicatedChunks, fieldNumber: 1)
+    }
+    if self.underReplicatedBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.underReplicatedBytes, fieldNumber: 2)
+    }
+    if self.lostChunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.lostChunks, fieldNumber: 3)
+    }
+    if self.chunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.chunks, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Raftpb_RepairStatus, rhs: Raftpb_RepairStatus) -> Bool {
+    if lhs.underReplicatedChunks != rhs.underReplicatedChunks {return false}
+    if lhs.underReplicatedBytes != rhs.underReplicatedBytes {return false}
+    if lhs.lostChunks != rhs.lostChunks {return false}
+    if lhs.chunks != rhs.chunks {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -70,6 +70,11 @@ public final class ChunkStore: Sendable {
         public var chunks: [ChunkInfo]
         /// Pass as `after` for the next page; nil when this was the last.
         public var next: ChunkID?
+
+        public init(chunks: [ChunkInfo], next: ChunkID?) {
+            self.chunks = chunks
+            self.next = next
+        }
     }
 
     struct State {

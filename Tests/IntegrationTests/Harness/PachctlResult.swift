@@ -57,6 +57,7 @@ struct JSONObject: @unchecked Sendable {
         ((fields[key] as? [Any]) ?? []).compactMap { ($0 as? [String: Any]).map(JSONObject.init) }
     }
     func strings(_ key: String) -> [String] { (fields[key] as? [Any])?.compactMap { $0 as? String } ?? [] }
+    func ints(_ key: String) -> [Int] { (fields[key] as? [Any])?.compactMap { ($0 as? NSNumber)?.intValue } ?? [] }
 }
 
 enum CommitIDText {

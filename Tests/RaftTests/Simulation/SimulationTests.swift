@@ -19,25 +19,20 @@ enum Seeds {
 @Suite("Simulation")
 struct SimulationTests {
     @Test("no safety violation and nothing acknowledged lost under every fault", arguments: Seeds.ci(40))
-    func allFaults(seed: UInt64) {
-        var sim = Simulator(seed: seed)
-        sim.run()
-        #expect(sim.violations.isEmpty, "replay with SIM_SEED=\(seed): \(sim.violations.joined(separator: "; "))")
-        #expect(sim.history.acknowledged.count > 50, "seed \(seed): only \(sim.history.acknowledged.count) writes acknowledged")
-        expectLinearizable(sim, seed: seed)
+    func allFaults(seed: UInt64) async {
+        let verdict = await SimVerdict.run { Simulator(seed: seed) }
+        verdict.expectClean(seed: seed)
     }
 
     @Test("a 3-node cluster under crashes, torn writes, pauses and partitions loses nothing", arguments: Seeds.ci(24))
-    func threeNodes(seed: UInt64) {
+    func threeNodes(seed: UInt64) async {
         var options = SimOptions()
         options.voters = 3
         options.spares = 1
         options.faults = [.partitions, .crashes, .tornWrites, .pauses, .loss, .membership]
-        var sim = Simulator(seed: seed &+ 1_000_000, options: options)
-        sim.run()
-        #expect(sim.violations.isEmpty, "replay with SIM_SEED=\(seed): \(sim.violations.joined(separator: "; "))")
-        #expect(sim.history.acknowledged.count > 50, "seed \(seed): only \(sim.history.acknowledged.count) writes acknowledged")
-        expectLinearizable(sim, seed: seed)
+        let fixed = options
+        let verdict = await SimVerdict.run { Simulator(seed: seed &+ 1_000_000, options: fixed) }
+        verdict.expectClean(seed: seed)
     }
 
     @Test("the checker catches stale reads when reads skip ReadIndex", arguments: [UInt64(1), 2, 3])
@@ -55,18 +50,6 @@ struct SimulationTests {
         }
     }
 
-    func expectLinearizable(_ sim: Simulator, seed: UInt64) {
-        let operations = sim.history.checkerOperations
-        switch LinearizabilityChecker().check(operations) {
-        case .linearizable:
-            break
-        case .notLinearizable(let key, let explanation):
-            Issue.record("replay with SIM_SEED=\(seed): history not linearizable on \(key):\n\(explanation)")
-        case .unknown(let key):
-            Issue.record("replay with SIM_SEED=\(seed): linearizability of \(key) undecided within the step budget")
-        }
-    }
-
     @Test("the same seed gives a byte-identical run")
     func deterministic() {
         var options = SimOptions()
@@ -77,5 +60,46 @@ struct SimulationTests {
         second.run()
         #expect(first.trace.digest == second.trace.digest)
         #expect(first.stepsRun == second.stepsRun)
+    }
+}
+
+/// What one simulated run found. The run is long and CPU-bound, so it happens on a thread of its own:
+/// on the cooperative pool (two threads here) it would starve every other test's timers for minutes.
+/// Issues are recorded afterwards, on the test's task.
+struct SimVerdict: Sendable {
+    var violations: [String]
+    var acknowledged: Int
+    /// Nil when the history is linearizable; otherwise why not.
+    var linearizability: String?
+
+    static func run(_ make: @escaping @Sendable () -> Simulator) async -> SimVerdict {
+        await withCheckedContinuation { continuation in
+            let thread = Thread {
+                var sim = make()
+                sim.run()
+                var verdict = SimVerdict(violations: sim.violations, acknowledged: sim.history.acknowledged.count)
+                switch LinearizabilityChecker().check(sim.history.checkerOperations) {
+                case .linearizable: break
+                case .notLinearizable(let key, let explanation):
+                    verdict.linearizability = "history not linearizable on \(key):\n\(explanation)"
+                case .unknown(let key):
+                    verdict.linearizability = "linearizability of \(key) undecided within the step budget"
+                }
+                continuation.resume(returning: verdict)
+            }
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    init(violations: [String], acknowledged: Int) {
+        self.violations = violations
+        self.acknowledged = acknowledged
+    }
+
+    func expectClean(seed: UInt64) {
+        #expect(violations.isEmpty, "replay with SIM_SEED=\(seed): \(violations.joined(separator: "; "))")
+        #expect(acknowledged > 50, "seed \(seed): only \(acknowledged) writes acknowledged")
+        if let linearizability { Issue.record("replay with SIM_SEED=\(seed): \(linearizability)") }
     }
 }

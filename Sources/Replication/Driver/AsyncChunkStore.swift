@@ -1,0 +1,74 @@
+/// A `ChunkStore` reached from async code: every call runs on a `BlockingExecutor`'s threads, so the
+/// store's fsyncs never block the cooperative pool. What a node uses to serve its own member's share of
+/// `ChunkPeers` and to answer peers' chunk requests.
+///
+/// The answers are the store's, with the same errors (`ChunkStore` documents them).
+public struct AsyncChunkStore: Sendable {
+    /// The store.
+    public let store: ChunkStore
+    /// Where its calls run.
+    public let executor: BlockingExecutor
+
+    public init(store: ChunkStore, executor: BlockingExecutor) {
+        self.store = store
+        self.executor = executor
+    }
+
+    /// Which of `ids` the store holds, in order.
+    public func has(_ ids: [ChunkID]) async throws(ReplicationError) -> [Bool] {
+        let store = self.store
+        return try await executor.run { () throws(ReplicationError) -> [Bool] in try store.has(ids) }
+    }
+
+    /// Stores each frame (verifying it first; see `ChunkStore.put`), one answer per frame in order.
+    ///
+    /// The frames are written concurrently, one executor job each, so a batch costs about one fsync
+    /// round per executor thread rather than one per frame.
+    public func put(_ frames: [ChunkFrame]) async -> [Result<ChunkStore.PutOutcome, ReplicationError>] {
+        let store = self.store
+        let executor = self.executor
+        return await withTaskGroup(of: (Int, Result<ChunkStore.PutOutcome, ReplicationError>).self) { group in
+            for (index, frame) in frames.enumerated() {
+                group.addTask {
+                    let outcome = await executor.run { () -> Result<ChunkStore.PutOutcome, ReplicationError> in
+                        do throws(ReplicationError) { return .success(try store.put(frame)) } catch { return .failure(error) }
+                    }
+                    return (index, outcome)
+                }
+            }
+            var results = [Result<ChunkStore.PutOutcome, ReplicationError>](repeating: .failure(.closed), count: frames.count)
+            for await (index, outcome) in group { results[index] = outcome }
+            return results
+        }
+    }
+
+    /// The stored frame of `id`, verified by the store (a damaged copy is quarantined: `.chunkCorrupt`).
+    public func get(_ id: ChunkID) async throws(ReplicationError) -> ChunkFrame {
+        let store = self.store
+        return try await executor.run { () throws(ReplicationError) -> ChunkFrame in try store.get(id).frame }
+    }
+
+    /// One page of held chunks in id order, after `after`.
+    public func list(after: ChunkID?, limit: Int) async throws(ReplicationError) -> ChunkStore.Page {
+        let store = self.store
+        return try await executor.run { () throws(ReplicationError) -> ChunkStore.Page in
+            try store.list(after: after, limit: limit)
+        }
+    }
+
+    /// Deletes `ids`; answers how many were held.
+    public func delete(_ ids: [ChunkID]) async throws(ReplicationError) -> Int {
+        let store = self.store
+        return try await executor.run { () throws(ReplicationError) -> Int in
+            var deleted = 0
+            for id in ids where try store.delete(id) { deleted += 1 }
+            return deleted
+        }
+    }
+
+    /// Verifies up to `limit` more chunks (see `ChunkStore.scrub`).
+    public func scrub(limit: Int) async throws(ReplicationError) -> ChunkStore.ScrubReport {
+        let store = self.store
+        return try await executor.run { () throws(ReplicationError) -> ChunkStore.ScrubReport in try store.scrub(limit: limit) }
+    }
+}
