@@ -87,6 +87,41 @@ extension IntegrationTests {
             }
         }
 
+        @Test("a node that joins takes its share of the chunks; every chunk ends on exactly R = 3 nodes")
+        func joiningNodeTakesItsShare() async throws {
+            try await TestCluster.with(nodes: 3, extraArguments: ["--repair-interval", "1s"]) { cluster in
+                let file = try Payload.write(bytes: 12 << 20, seed: 5, in: cluster.root)
+                let put = try await cluster.pachctlOK(["put", "object", file.path, "-o", "json"], via: [1])
+                let id = try #require(try put.jsonDocuments().first?.string("id"))
+
+                let joiner = try cluster.addNode(id: 4)
+                try await cluster.ca.issue(node: 4)
+                let peers = cluster.foundersPeerList + ",4=\(joiner.peerAddress)"
+                try cluster.start(4, arguments: cluster.arguments(for: joiner, peers: peers, join: true))
+
+                // Repair copies each chunk whose top-3 replicas now include node 4 there, then drops the
+                // copy that is no longer one of its three.
+                let deadline = ContinuousClock.now + .seconds(90)
+                var holders: [Set<Int>] = []
+                while ContinuousClock.now < deadline {
+                    let inspect = try await cluster.pachctl(["inspect", "object", id, "-o", "json"], via: [1])
+                    holders = (try? inspect.jsonDocuments().first?.objects("chunks").map { Set($0.ints("holders")) }) ?? []
+                    if !holders.isEmpty, holders.allSatisfy({ $0.count == 3 }), holders.contains(where: { $0.contains(4) }) {
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+                #expect(!holders.isEmpty && holders.allSatisfy { $0.count == 3 }, "holders: \(holders)")
+                let onNew = holders.filter { $0.contains(4) }.count
+                // Rendezvous hashing: node 4 is in the top 3 of 4 for about 3/4 of the chunks (none of a
+                // dozen has odds of 4^-12), and exactly 3 copies each means the surplus copies were dropped.
+                #expect(onNew > 0, "node 4 holds \(onNew) of \(holders.count)")
+                let out = "\(cluster.root)/out"
+                try await cluster.pachctlOK(["get", "object", id, "-o", out], via: [4])
+                #expect(try Payload.sha256(of: out) == file.sha256)
+            }
+        }
+
         @Test("a full disk refuses the write with 'resource exhausted' and leaves no chunk behind")
         func fullDiskIsResourceExhausted() async throws {
             // A reserve larger than any disk: every store must refuse every frame.
