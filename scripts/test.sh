@@ -5,7 +5,8 @@
 # `swift build --build-tests` builds the executables too (.build/debug/pachd and pachctl), which
 # Tests/IntegrationTests start as real processes. Without arguments, the unit tests run first and the
 # integration tests after them, alone: clusters of real nodes on 2 cores next to CPU-heavy simulations
-# would make elections, and so the tests' timings, erratic.
+# would make elections, and so the tests' timings, erratic. For the same reason the node's unit tests
+# (real sockets, servers answering from the cooperative pool) run before the CPU-heavy suites.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"
@@ -28,8 +29,11 @@ if [ $# -gt 0 ]; then
 fi
 
 # The last thing printed is a test runner's summary (CI reads it): a unit failure stops here.
-log "running unit tests"
-swift test --skip-build --skip '^IntegrationTests\.'
+log "running the node's unit tests (sockets, servers)"
+swift test --skip-build --filter '^NodeTests\.'
+
+log "running the other unit tests (simulations, property tests)"
+swift test --skip-build --skip '^(IntegrationTests|NodeTests)\.'
 
 log "running integration tests (real pachd processes, one cluster at a time)"
 exec swift test --skip-build --filter '^IntegrationTests\.'

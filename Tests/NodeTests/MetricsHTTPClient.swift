@@ -25,7 +25,8 @@ enum MetricsHTTPClient {
         var description: String
     }
 
-    /// Sends `method path` to 127.0.0.1:`port` and reads the answer (5 s socket timeouts).
+    /// Sends `method path` to 127.0.0.1:`port` and reads the answer (30 s socket timeouts: the server
+    /// answers from the cooperative pool, which other tests' CPU work may hold for a while).
     static func request(_ path: String, method: String = "GET", port: Int) async throws -> Response {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
@@ -42,7 +43,7 @@ enum MetricsHTTPClient {
         #endif
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()

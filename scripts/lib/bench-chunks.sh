@@ -75,10 +75,11 @@ log "4/4 results ($mib MiB per data set; MB = 10^6 bytes)"
 printf '%-8s %-22s %-22s %-28s\n' DATA "PUT OBJECT (R=3) MB/s" "GET OBJECT MB/s" "PUT / lz4 -b1 COMPRESS"
 for row in "${results[@]}"; do
     read -r data put get <<<"$row"
-    base="$lz4_text"
-    [ "$data" = random ] && base="$lz4_random"
-    printf '%-8s %-22s %-22s %s\n' "$data" "$put" "$get" \
-        "$(awk -v a="$put" -v b="$base" 'BEGIN { printf "%.0f%% of %s MB/s", 100 * a / b, b }')"
+    ratio="n/a (lz4 skips incompressible data at $lz4_random MB/s)"
+    if [ "$data" = text ]; then
+        ratio="$(awk -v a="$put" -v b="$lz4_text" 'BEGIN { printf "%.0f%% of %s MB/s", 100 * a / b, b }')"
+    fi
+    printf '%-8s %-22s %-22s %s\n' "$data" "$put" "$get" "$ratio"
 done
 printf 'node 1 stores %s MiB on disk for %s MiB of input (both data sets, lz4 frames)\n' \
     "$((stored >> 20))" "$((2 * mib))"
