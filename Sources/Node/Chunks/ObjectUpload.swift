@@ -5,17 +5,19 @@ import Replication
 
 /// One `PutObject` in progress: bytes in, chunks out to their replicas a batch at a time.
 ///
-/// Two stages overlap: while batch N is being written to its replicas (network, their fsyncs), the bytes
-/// of batch N+1 arrive and are cut, hashed and compressed on the node's CPU threads (both cores: the
-/// chunks of a batch are framed in parallel). At most one batch is in flight and one is being prepared,
-/// so memory stays at about two batches whatever the object's size.
+/// Two stages overlap: while earlier batches are being written to their replicas (network, their
+/// fsyncs), the bytes of the next arrive and are cut, hashed and compressed on the node's CPU threads
+/// (both cores: the chunks of a batch are framed in parallel). At most `batchesInFlight` batches are in
+/// flight and one is being prepared, so memory stays bounded whatever the object's size.
 struct ObjectUpload {
     let chunks: NodeChunks
     let batchBytes: Int
+    /// Batches being written at once.
+    var batchesInFlight = 2
     private var chunker = Chunker()
     private var buffered: [UInt8] = []
     private var pieces: [FileObject.Piece] = []
-    private var inFlight: Task<[WriteReceipt], any Error>?
+    private var inFlight: [Task<[WriteReceipt], any Error>] = []
     private(set) var receipts: [ChunkID: WriteReceipt] = [:]
 
     init(chunks: NodeChunks, batchBytes: Int) {
@@ -32,19 +34,19 @@ struct ObjectUpload {
     /// Writes what is left, waits for every batch, then writes the object itself; answers its id.
     mutating func finish() async throws -> (ChunkID, FileObject, [ChunkID: WriteReceipt]) {
         try await flush(final: true)
-        try await settle()
+        try await settle(keeping: 0)
         let object = FileObject(pieces: pieces)
         let encoded = object.encoded
         let frame = await chunks.cpu.run { ChunkFrame(encoding: encoded) }
         try await start([frame])
-        try await settle()
+        try await settle(keeping: 0)
         return (frame.id, object, receipts)
     }
 
     /// Abandons a batch still in flight (the call failed or was cancelled). Chunks already stored stay
     /// until GC collects them: nothing refers to them.
     func cancel() {
-        inFlight?.cancel()
+        for batch in inFlight { batch.cancel() }
     }
 
     /// Cuts the buffered bytes (and, when `final`, the chunker's tail) into frames, then hands them to
@@ -62,7 +64,7 @@ struct ObjectUpload {
         chunker = state
         let frames = await frame(cut)
         for frame in frames { pieces.append(FileObject.Piece(chunk: frame.id, sizeBytes: frame.rawLength)) }
-        try await settle()
+        try await settle(keeping: batchesInFlight - 1)
         if !frames.isEmpty { try await start(frames) }
     }
 
@@ -79,11 +81,12 @@ struct ObjectUpload {
         }
     }
 
-    /// Waits for the batch in flight and records its receipts.
-    private mutating func settle() async throws {
-        guard let batch = inFlight else { return }
-        inFlight = nil
-        for receipt in try await batch.value { receipts[receipt.id] = receipt }
+    /// Waits for the oldest batches until at most `keeping` are in flight, recording their receipts.
+    private mutating func settle(keeping: Int) async throws {
+        while inFlight.count > keeping {
+            let batch = inFlight.removeFirst()
+            for receipt in try await batch.value { receipts[receipt.id] = receipt }
+        }
     }
 
     private mutating func start(_ frames: [ChunkFrame]) async throws {
@@ -92,10 +95,10 @@ struct ObjectUpload {
             throw RPCError(code: .unavailable, message: "no live member is known yet (the cluster is starting); retry")
         }
         let writer = chunks.writer()
-        inFlight = Task {
+        inFlight.append(Task {
             do { return try await writer.write(frames, live: live) } catch {
                 throw ObjectService.rpcError(error, what: "writing chunks")
             }
-        }
+        })
     }
 }
