@@ -54,12 +54,13 @@ let package = Package(
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .target(
             name: "Replication",
-            dependencies: ["CLZ4", .product(name: "Crypto", package: "swift-crypto"),
+            // Raft for its CRC-32C only (frame headers use the same checksum as the Raft log).
+            dependencies: ["CLZ4", "Raft", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"]
         ),
         .executableTarget(name: "ChunkBench", dependencies: ["Replication"], path: "Benchmarks/ChunkBench"),
-        .testTarget(name: "ReplicationTests", dependencies: ["Replication"]),
+        .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Raft"]),
         .target(name: "PFS", dependencies: ["Raft", "Replication"], exclude: ["README.md"]),
         .executableTarget(
             name: "Node",

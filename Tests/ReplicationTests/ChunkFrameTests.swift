@@ -1,3 +1,4 @@
+import Raft
 import Testing
 @testable import Replication
 

@@ -47,6 +47,13 @@ public struct CRC32C: Sendable, Equatable {
     }
 
     /// The checksum of `bytes` alone.
+    /// The checksum of `buffer` alone.
+    public static func checksum(_ buffer: UnsafeRawBufferPointer) -> UInt32 {
+        var crc = CRC32C()
+        crc.update(buffer)
+        return crc.value
+    }
+
     public static func checksum(_ bytes: [UInt8]) -> UInt32 {
         var crc = CRC32C()
         crc.update(bytes)

@@ -1,3 +1,5 @@
+import Raft
+
 /// A chunk as it is stored on disk and sent between nodes: a fixed header, then the chunk's bytes,
 /// lz4-compressed, or raw when compression would not make them smaller.
 ///
