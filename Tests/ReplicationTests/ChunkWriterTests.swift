@@ -112,6 +112,21 @@ import Testing
         #expect(cluster.peers.maxInFlight(.has) >= 2, "the slow replica does not hold up the others")
     }
 
+    /// A replica that does not answer (paused, overloaded) must not hold every write up until its calls
+    /// time out: once W replicas hold every chunk, the rest get the straggler grace and no more.
+    @Test func aStragglerDoesNotHoldUpTheWriteOnceWReplicasHaveIt() async throws {
+        let cluster = try await TestCluster.make(3)
+        cluster.peers.setFaults { $0.delays = [3: .seconds(600)] }
+        let chunks = try await smallFrames(4, seed: 19)
+        let writer = ChunkWriter(peers: cluster.peers, policy: ReplicationPolicy(), stragglerGrace: .milliseconds(200))
+        let clock = ContinuousClock()
+        let start = clock.now
+        let receipts = try await writer.write(chunks, live: cluster.members)
+        // Not a speed check: the straggler would take 600 s; ending far sooner shows the grace ended it.
+        #expect(clock.now - start < .seconds(300))
+        #expect(receipts.allSatisfy { $0.holders.count >= 2 }, "\(receipts)")
+    }
+
     @Test func batchesStayUnderTheByteBoundAndKeepOrder() async throws {
         let chunks = try await smallFrames(30, seed: 18, sizes: 1_000...3_000)
         let bound = 8_000

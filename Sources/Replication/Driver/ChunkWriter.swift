@@ -22,10 +22,16 @@ public final class ChunkWriter: Sendable {
     private let peers: any ChunkPeers
     private let policy: ReplicationPolicy
     private let logger: Logger
+    /// Once every chunk has W holders, how long the write still waits for the other replicas before it
+    /// reports them missing (their calls are cancelled; repair copies the chunks there later). Keeps a
+    /// paused or overloaded replica from holding every write up until its calls time out.
+    private let stragglerGrace: Duration
 
-    public init(peers: any ChunkPeers, policy: ReplicationPolicy, logger: Logger = Logger(label: "replication.writer")) {
+    public init(peers: any ChunkPeers, policy: ReplicationPolicy, stragglerGrace: Duration = .seconds(2),
+                logger: Logger = Logger(label: "replication.writer")) {
         self.peers = peers
         self.policy = policy
+        self.stragglerGrace = stragglerGrace
         self.logger = logger
     }
 
@@ -58,7 +64,7 @@ public final class ChunkWriter: Sendable {
             placement[id] = replicas
             for member in replicas { assignments[member, default: []].append(unique[id]!) }
         }
-        let outcomes = await sendAll(assignments)
+        let outcomes = await sendAll(assignments, placement: placement, quorum: quorum)
         var receipts: [ChunkID: WriteReceipt] = [:]
         for id in order {
             let replicas = placement[id]!
@@ -77,15 +83,55 @@ public final class ChunkWriter: Sendable {
     }
 
     /// Sends each member its frames, all members at once; answers, per member, the chunks it did not
-    /// take and why (a chunk absent from a member's map is durable there).
-    private func sendAll(_ assignments: [MemberID: [ChunkFrame]]) async -> [MemberID: [ChunkID: ReplicationError]] {
-        await withTaskGroup(of: (MemberID, [ChunkID: ReplicationError]).self) { group in
+    /// take and why (a chunk absent from a member's map is durable there). Once every chunk has `quorum`
+    /// holders among the members that answered, the others get `stragglerGrace` more, then their calls
+    /// are cancelled and what they did not confirm counts as missing.
+    private func sendAll(_ assignments: [MemberID: [ChunkFrame]], placement: [ChunkID: [MemberID]],
+                         quorum: Int) async -> [MemberID: [ChunkID: ReplicationError]] {
+        let grace = stragglerGrace
+        return await withTaskGroup(of: (MemberID, [ChunkID: ReplicationError])?.self) { group in
             for (member, frames) in assignments {
                 group.addTask { (member, await self.send(frames, to: member)) }
             }
             var failures: [MemberID: [ChunkID: ReplicationError]] = [:]
-            for await (member, failed) in group { failures[member] = failed }
+            var pending = Set(assignments.keys)
+            var graceStarted = false
+            while let next = await group.next() {
+                guard let (member, failed) = next else {
+                    // The grace is over: the stragglers' calls end now, and answer what they confirmed.
+                    if !pending.isEmpty {
+                        logger.debug("replicas too slow; reported missing", metadata: ["replication.members": "\(pending.sorted())"])
+                    }
+                    group.cancelAll()
+                    continue
+                }
+                failures[member] = failed
+                pending.remove(member)
+                if pending.isEmpty {
+                    group.cancelAll()  // ends the grace timer, if one runs
+                } else if !graceStarted, Self.quorumReached(placement, failures: failures, pending: pending, quorum: quorum) {
+                    graceStarted = true
+                    group.addTask {
+                        try? await Task.sleep(for: grace)
+                        return nil
+                    }
+                }
+            }
+            for member in pending {
+                // Cancelled before it answered at all: nothing it holds is confirmed.
+                failures[member] = Dictionary(uniqueKeysWithValues: (assignments[member] ?? []).map {
+                    ($0.id, ReplicationError.peerUnavailable(member, "no answer within \(grace) of the other replicas"))
+                })
+            }
             return failures
+        }
+    }
+
+    /// Whether every chunk already has `quorum` holders among the members that answered.
+    static func quorumReached(_ placement: [ChunkID: [MemberID]], failures: [MemberID: [ChunkID: ReplicationError]],
+                              pending: Set<MemberID>, quorum: Int) -> Bool {
+        placement.allSatisfy { id, replicas in
+            replicas.count { !pending.contains($0) && failures[$0]?[id] == nil } >= quorum
         }
     }
 
