@@ -7,26 +7,19 @@ import PachctlKit
 
 extension OutputFormat: ExpressibleByArgument {}
 
-/// The options every command that talks to the cluster takes.
+/// The options every command that talks to the cluster takes: the connection, and the report format.
 struct GlobalOptions: ParsableArguments {
-    @Option(help: "host:port of any node; a comma-separated list is tried in order (env PACHD_ADDRESS)")
-    var address: String?
-
-    @Option(help: "The cluster CA certificate, PEM (env PACH_CA)")
-    var ca: String?
-
-    @Option(help: "The auth token (env PACH_TOKEN; prefer the variable: flags show up in ps)")
-    var token: String?
-
-    @Option(help: "Deadline of each call, e.g. 10s, 500ms, 2m (default 10s)")
-    var timeout: String?
+    @OptionGroup var connection: ConnectionOptions
 
     @Option(name: [.customShort("o"), .customLong("output")], help: "Output format: table or json")
     var output: OutputFormat = .table
+
+    /// The `--timeout` given, if any.
+    var timeout: String? { connection.timeout }
 }
 
-/// The connection options alone, for commands whose output is data rather than a report (`get object`,
-/// where `-o` names the output file as in Pachyderm's `get file -o`).
+/// How to reach the cluster. Alone (without `-o FORMAT`) for commands whose output is data rather than a
+/// report (`get object`, where `-o` names the output file as in Pachyderm's `get file -o`).
 struct ConnectionOptions: ParsableArguments {
     @Option(help: "host:port of any node; a comma-separated list is tried in order (env PACHD_ADDRESS)")
     var address: String?
@@ -37,7 +30,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "The auth token (env PACH_TOKEN; prefer the variable: flags show up in ps)")
     var token: String?
 
-    @Option(help: "Deadline of each call, e.g. 10s, 500ms, 2m (default: none for transfers)")
+    @Option(help: "Deadline of each call, e.g. 10s, 500ms, 2m (default 10s; none for transfers of data)")
     var timeout: String?
 }
 
@@ -59,19 +52,12 @@ struct Session {
     let trustRoot: [UInt8]
 
     init(_ options: GlobalOptions) throws(PachctlError) {
-        try self.init(address: options.address, ca: options.ca, token: options.token, timeout: options.timeout,
-                      output: options.output)
+        try self.init(options.connection, output: options.output)
     }
 
-    init(_ options: ConnectionOptions) throws(PachctlError) {
-        try self.init(address: options.address, ca: options.ca, token: options.token, timeout: options.timeout,
-                      output: .table)
-    }
-
-    private init(address: String?, ca: String?, token: String?, timeout: String?,
-                 output: OutputFormat) throws(PachctlError) {
+    init(_ options: ConnectionOptions, output: OutputFormat = .table) throws(PachctlError) {
         settings = try ConnectionSettings.resolve(
-            address: address, ca: ca, token: token, timeout: timeout,
+            address: options.address, ca: options.ca, token: options.token, timeout: options.timeout,
             environment: ProcessInfo.processInfo.environment
         )
         trustRoot = try Self.readCA(settings.caPath)
