@@ -33,6 +33,11 @@ public enum ReplicationError: Error, Sendable, Equatable, CustomStringConvertibl
     case peerUnavailable(MemberID, String)
     /// Fewer replicas than the write needs took the chunk: `durable` did, `required` must.
     case insufficientReplicas(ChunkID, durable: Int, required: Int, why: String)
+    /// Like `insufficientReplicas`, but every replica that missed the chunk refused it for lack of disk
+    /// space: the cluster is full, not unavailable.
+    case replicasFull(ChunkID, durable: Int, required: Int, why: String)
+    /// A member refused a frame because its disk is (nearly) full; `message` is its own account.
+    case peerOutOfSpace(MemberID, message: String)
 
     public var description: String {
         switch self {
@@ -64,6 +69,11 @@ public enum ReplicationError: Error, Sendable, Equatable, CustomStringConvertibl
             return "chunk store is closed"
         case .peerUnavailable(let member, let why):
             return "node \(member) is unavailable: \(why)"
+        case .replicasFull(let id, let durable, let required, let why):
+            return "resource exhausted: chunk \(id) is on \(durable) replica(s) but needs \(required): \(why); "
+                + "nothing was acknowledged; free space or add nodes"
+        case .peerOutOfSpace(let member, let message):
+            return "node \(member): \(message)"
         case .insufficientReplicas(let id, let durable, let required, let why):
             return "chunk \(id) is on \(durable) replica(s) but needs \(required): \(why); nothing was acknowledged, "
                 + "retry when more nodes are up"

@@ -58,6 +58,25 @@ extension IntegrationTests {
                 }
                 #expect(ContinuousClock.now < deadline, "not repaired within 60 s: \(last)")
 
+                // Cluster status: every node reports the chunks it holds, and the leader's next pass (each counts
+                // the backlog it starts from) finds nothing left to repair.
+                var status = try await cluster.pachctlOK(["cluster", "status", "-o", "json"], via: [2])
+                var document = try #require(try status.jsonDocuments().first, "\(status)")
+                for node in document.objects("nodes") {
+                    #expect((node.int("chunks") ?? 0) > 0 && (node.int("chunk_stored_bytes") ?? 0) > 0, "\(status)")
+                }
+                let settled = ContinuousClock.now + .seconds(30)
+                while JSONObject.object(document, "repair")?.int("under_replicated_chunks") != 0, ContinuousClock.now < settled {
+                    try await Task.sleep(for: .milliseconds(500))
+                    status = try await cluster.pachctlOK(["cluster", "status", "-o", "json"], via: [2])
+                    document = try #require(try status.jsonDocuments().first, "\(status)")
+                }
+                let repair = try #require(JSONObject.object(document, "repair"), "no repair summary: \(status)")
+                #expect(repair.int("under_replicated_chunks") == 0 && repair.int("lost_chunks") == 0, "\(status)")
+                // Metrics: node 3 received the repaired copies over the chunk API.
+                let samples = try await MetricsScrape.samples(port: cluster.node(3).metricsPort)
+                #expect((samples[#"pachd_chunk_writes_total{outcome="stored"}"#] ?? 0) > 0, "node 3 stored no chunk")
+
                 // Damage every chunk file on node 1: reads through node 1 still return the right bytes.
                 let node1 = cluster.node(1)
                 for path in Payload.chunkFiles(of: node1) { try Payload.flipByte(in: path) }
@@ -131,6 +150,7 @@ extension IntegrationTests {
                 let put = try await cluster.pachctl(["put", "object", file.path], via: [1])
                 #expect(put.failed, "\(put)")
                 #expect(put.stderr.contains("resource exhausted"), "\(put)")
+                #expect(!put.stderr.contains("0 bytes free"), "the peers' own account of their disks is kept: \(put)")
                 for node in cluster.founders { #expect(Payload.chunkFiles(of: node).isEmpty, "node \(node.id) kept a chunk") }
             }
         }

@@ -99,6 +99,11 @@ import Testing
             Issue.record("expected a refusal")
         } catch {
             #expect(error.description.contains("node 3: resource exhausted"), "\(error)")
+            // Full, not unavailable: the only replica that missed it refused for space.
+            guard case .replicasFull = error else {
+                Issue.record("expected replicasFull, got \(error)")
+                return
+            }
         }
     }
 

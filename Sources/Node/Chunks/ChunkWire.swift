@@ -34,7 +34,7 @@ enum ChunkWire {
             switch error {
             case .truncatedFrame, .corruptFrame, .unsupportedFrameVersion, .chunkTooLarge, .idMismatch:
                 result.outcome = .corrupt
-            case .insufficientSpace:
+            case .insufficientSpace, .peerOutOfSpace:
                 result.outcome = .noSpace
             default:
                 result.outcome = .failed
@@ -49,8 +49,7 @@ enum ChunkWire {
         case .stored: return .success(.stored)
         case .alreadyHeld: return .success(.deduplicated)
         case .corrupt: return .failure(.corruptFrame("node \(member) refused the frame: \(result.message)"))
-        case .noSpace: return .failure(.insufficientSpace(directory: "node \(member)", neededBytes: 0, availableBytes: 0,
-                                                          reserveBytes: 0))
+        case .noSpace: return .failure(.peerOutOfSpace(member, message: result.message))
         case .failed, .unspecified, .UNRECOGNIZED:
             return .failure(.io("node \(member) could not store the chunk: \(result.message)"))
         }

@@ -140,9 +140,7 @@ struct ObjectService: Pfs_ObjectAPI.SimpleServiceProtocol {
         }
         switch replication {
         case .chunkNotFound: return RPCError(code: .notFound, message: "\(what) not found: \(replication)")
-        // Every replica that missed the write said its disk is full: that is the cluster's answer.
-        case .insufficientReplicas(_, _, _, let why) where why.contains("resource exhausted") && !why.contains("unavailable"):
-            return RPCError(code: .resourceExhausted, message: replication.description)
+        case .replicasFull, .peerOutOfSpace: return RPCError(code: .resourceExhausted, message: replication.description)
         case .insufficientReplicas: return RPCError(code: .unavailable, message: replication.description)
         case .insufficientSpace: return RPCError(code: .resourceExhausted, message: replication.description)
         case .peerUnavailable: return RPCError(code: .unavailable, message: replication.description)

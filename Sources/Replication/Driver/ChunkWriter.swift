@@ -75,6 +75,8 @@ public final class ChunkWriter: Sendable {
                 logger.debug("write refused: too few replicas", metadata: [
                     "replication.chunk": "\(id)", "replication.durable": "\(holders.count)", "replication.required": "\(quorum)",
                 ])
+                let full = missing.allSatisfy { Self.isOutOfSpace(outcomes[$0]![id]!) }
+                if full { throw .replicasFull(id, durable: holders.count, required: quorum, why: why) }
                 throw .insufficientReplicas(id, durable: holders.count, required: quorum, why: why)
             }
             receipts[id] = WriteReceipt(id: id, holders: holders, missing: missing)
@@ -192,7 +194,17 @@ public final class ChunkWriter: Sendable {
 
     /// Why `member` does not hold a chunk, for the error a user sees ("node 3 is unavailable: …").
     static func reason(_ error: ReplicationError, member: MemberID) -> String {
-        if case .peerUnavailable = error { return error.description }
-        return "node \(member): \(error)"
+        switch error {
+        case .peerUnavailable, .peerOutOfSpace: return error.description
+        default: return "node \(member): \(error)"
+        }
+    }
+
+    /// Whether a replica refused for lack of disk space (its own store, or a peer's).
+    static func isOutOfSpace(_ error: ReplicationError) -> Bool {
+        switch error {
+        case .insufficientSpace, .peerOutOfSpace: return true
+        default: return false
+        }
     }
 }

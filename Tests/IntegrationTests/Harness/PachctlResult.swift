@@ -57,6 +57,10 @@ struct JSONObject: @unchecked Sendable {
         ((fields[key] as? [Any]) ?? []).compactMap { ($0 as? [String: Any]).map(JSONObject.init) }
     }
     func strings(_ key: String) -> [String] { (fields[key] as? [Any])?.compactMap { $0 as? String } ?? [] }
+    /// The object under `key` of `parent`, if there is one.
+    static func object(_ parent: JSONObject, _ key: String) -> JSONObject? {
+        (parent.fields[key] as? [String: Any]).map(JSONObject.init)
+    }
     func ints(_ key: String) -> [Int] { (fields[key] as? [Any])?.compactMap { ($0 as? NSNumber)?.intValue } ?? [] }
 }
 
