@@ -26,6 +26,8 @@ final class NodeContext: Sendable {
     let membership: Membership
     /// The chunk store (for cluster status); nil in tests without one.
     let chunks: NodeChunks?
+    /// Files over the chunk store, with the node's tree cache; nil without a chunk store.
+    let files: (any FileStorage)?
 
     init(config: NodeConfig, raft: RaftNode, metadata: MetadataStateMachine, logger: Logger,
          clock: any ProposerClock, adminTokenHash: AdminTokenHash, peers: GRPCPeerTransport,
@@ -39,6 +41,7 @@ final class NodeContext: Sendable {
         self.peers = peers
         self.membership = membership
         self.chunks = chunks
+        self.files = chunks.map { ChunkFileStorage(io: NodeChunkIO(chunks: $0), cache: TreeObjectCache()) }
         self.metrics = metrics
     }
 

@@ -17,6 +17,17 @@ import Testing
         .registerMember(id: 4, apiAddress: "127.0.0.1:30654", peerAddress: "[::1]:30754", atNanos: 9),
         .setMemberLiveness(id: .max, isUp: false, atNanos: 10),
         .forgetMember(id: 4),
+        .startCommit(repo: repo("images"), branch: branch("x"), parent: nil, id: id, startedAtNanos: 4, description: "why"),
+        .finishCommit(ref("images@x"), finishedAtNanos: 5, sizeBytes: 6, rootTreeID: "", stagedVersion: 9, description: "done"),
+        .stageFiles(ref("images@\(id)"), basedOn: 3,
+                    writes: [.put(path("/a/b"), .file(fileID(1), sizeBytes: 10)), .delete(path("/")),
+                             .put(path("/c"), .directory(fileID(2), sizeBytes: 1 << 50))],
+                    guards: [path("/split")]),
+        .stageFiles(ref("images@master"), basedOn: 0, writes: [], guards: []),
+        .commitFiles(key("images", "master"), parent: nil, id: id, startedAtNanos: 1, finishedAtNanos: 2, sizeBytes: 3,
+                     rootTreeID: "t", description: "d"),
+        .commitFiles(key("images", "dev"), parent: cid(3), id: id, startedAtNanos: 1, finishedAtNanos: 2, sizeBytes: 3,
+                     rootTreeID: "", description: ""),
     ]
 
     @Test(arguments: commands)
@@ -28,7 +39,24 @@ import Testing
     /// The layout is the format: a change here is a format change and needs a new version.
     @Test func commandLayoutIsStable() throws {
         let bytes = MetadataCommand.deleteRepo(repo("ab"), force: true).encoded
-        #expect(bytes == [2, 2, 2, 0, 0, 0, UInt8(ascii: "a"), UInt8(ascii: "b"), 1])
+        #expect(bytes == [3, 2, 2, 0, 0, 0, UInt8(ascii: "a"), UInt8(ascii: "b"), 1])
+    }
+
+    /// Version 2 start and finish had no description or staged version; they still decode, as empty ones.
+    @Test func versionTwoStartAndFinishStillDecode() throws {
+        var start = MetadataCommand.startCommit(repo: repo("a"), branch: branch("m"), parent: nil, id: cid(7),
+                                                startedAtNanos: 5).encoded
+        start.removeLast(4)  // the empty description
+        start[0] = 2
+        #expect(try MetadataCommand(decoding: start)
+                == .startCommit(repo: repo("a"), branch: branch("m"), parent: nil, id: cid(7), startedAtNanos: 5))
+        var finish = MetadataCommand.finishCommit(ref("a@m"), finishedAtNanos: 1, sizeBytes: 2, rootTreeID: "t").encoded
+        finish.removeLast(8 + 4)  // the staged version and the empty description
+        finish[0] = 2
+        #expect(try MetadataCommand(decoding: finish) == .finishCommit(ref("a@m"), finishedAtNanos: 1, sizeBytes: 2, rootTreeID: "t"))
+        var stage = MetadataCommand.stageFiles(ref("a@m"), basedOn: 0, writes: [], guards: []).encoded
+        stage[0] = 2
+        #expect(throws: PFSError.malformed("unknown metadata command tag 11")) { try MetadataCommand(decoding: stage) }
     }
 
     /// Logs written before member records existed (version 1) still replay; member tags need version 2.
@@ -50,6 +78,9 @@ import Testing
         .ancestorNotFound(ref: "a@b^9", available: 3), .commitNotInRepo(id, repo("a")), .commitFinished(id),
         .commitNotFinished(id), .commitHasChildren(id, children: [cid(8)]), .commitHasSubvenance(id, dependents: [cid(9)]),
         .malformed("m"), .unsupportedVersion(what: "w", version: 9), .memberNotFound(12),
+        .stagedConflict(id, path: "/a"), .branchHeadMoved(key("a", "b"), expected: nil, actual: id),
+        .branchHeadMoved(key("a", "b"), expected: id, actual: nil), .commitChanged(id, expected: 1, actual: 2),
+        .limitExceeded("too many"), .fileNotFound(path: "/x", commit: "a@b"),
     ]
 
     @Test(arguments: errors)
@@ -78,8 +109,8 @@ import Testing
 
     @Test func unknownVersionsAreRefusedAsSuch() throws {
         var bytes = MetadataCommand.deleteRepo(repo("a"), force: false).encoded
-        bytes[0] = 3
-        #expect(throws: PFSError.unsupportedVersion(what: "a metadata command", version: 3)) {
+        bytes[0] = 4
+        #expect(throws: PFSError.unsupportedVersion(what: "a metadata command", version: 4)) {
             try MetadataCommand(decoding: bytes)
         }
         #expect(throws: PFSError.unsupportedVersion(what: "a metadata answer", version: 0)) {

@@ -15,7 +15,7 @@ struct RandomCommands {
 
     mutating func next() -> MetadataCommand {
         clockNanos += UInt64.random(in: 0...2_000, using: &random)
-        let roll = Int.random(in: 0..<100, using: &random)
+        let roll = Int.random(in: 0..<120, using: &random)
         switch roll {
         case 0..<6:
             return .createRepo(pick(repoNames), description: chance(50) ? "" : "d\(roll)", createdAtNanos: clockNanos)
@@ -28,7 +28,9 @@ struct RandomCommands {
             let finishedAt = chance(10) ? clockNanos / 2 : clockNanos
             return .finishCommit(randomRef(), finishedAtNanos: finishedAt,
                                  sizeBytes: UInt64.random(in: 0...1_000_000, using: &random),
-                                 rootTreeID: chance(50) ? "" : "tree\(roll)")
+                                 rootTreeID: chance(50) ? "" : "tree\(roll)",
+                                 stagedVersion: chance(60) ? 0 : UInt64.random(in: 1...3, using: &random),
+                                 description: chance(70) ? "" : "done \(roll)")
         case 67..<75:
             return .deleteCommit(randomRef())
         case 75..<90:
@@ -41,9 +43,33 @@ struct RandomCommands {
                                    peerAddress: chance(10) ? "no port" : "h:1\(roll)", atNanos: clockNanos)
         case 98:
             return .setMemberLiveness(id: UInt64.random(in: 1...3, using: &random), isUp: chance(50), atNanos: clockNanos)
-        default:
+        case 99:
             return .forgetMember(id: UInt64.random(in: 1...3, using: &random))
+        case 100..<112:
+            let writes = (0..<Int.random(in: 1...4, using: &random)).map { _ in randomWrite() }
+            return .stageFiles(randomRef(), basedOn: UInt64.random(in: 0...3, using: &random), writes: writes,
+                               guards: chance(20) ? [randomPath()] : [])
+        default:
+            let parent = chance(50) ? (issuedIDs.isEmpty ? nil : pick(issuedIDs)) : nil
+            return .commitFiles(randomKey(), parent: parent, id: commitID(), startedAtNanos: clockNanos,
+                                finishedAtNanos: clockNanos, sizeBytes: UInt64.random(in: 0...1_000, using: &random),
+                                rootTreeID: chance(30) ? "" : "tree\(roll)", description: "")
         }
+    }
+
+    /// Paths over a tiny name space, so writes collide (a file where a directory is, and the reverse).
+    private mutating func randomPath() -> PFSPath {
+        let names = ["a", "b", "c"]
+        let depth = Int.random(in: 1...3, using: &random)
+        return try! PFSPath(components: (0..<depth).map { _ in pick(names) })
+    }
+
+    private mutating func randomWrite() -> StagedTree.Write {
+        let path = randomPath()
+        guard chance(75) else { return .delete(chance(10) ? .root : path) }
+        let id = fileID(UInt64.random(in: 1...5, using: &random))
+        let size = UInt64.random(in: 0...100, using: &random)
+        return .put(path, chance(85) ? .file(id, sizeBytes: size) : .directory(id, sizeBytes: size))
     }
 
     private mutating func chance(_ percent: Int) -> Bool {
@@ -89,6 +115,8 @@ extension MetadataCommand {
         case .registerMember: return "registerMember"
         case .setMemberLiveness: return "setMemberLiveness"
         case .forgetMember: return "forgetMember"
+        case .stageFiles: return "stageFiles"
+        case .commitFiles: return "commitFiles"
         }
     }
 }

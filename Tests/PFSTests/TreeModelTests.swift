@@ -88,6 +88,8 @@ import Testing
             model[target] = (id, size)
         case .delete(let target):
             model = model.filter { $0.key != target && !target.isAncestor(of: $0.key) }
+        case .graft:
+            preconditionFailure("the model generates no grafts (StagedTreeTests cover them)")
         }
         return nil
     }

@@ -6,7 +6,7 @@ import Raft
 /// What the public API needs from the node, and nothing more: the handlers in this folder see the
 /// cluster only through it, so they can be tested against a fake that applies commands directly to a
 /// `MetadataStateMachine`. The node's context (Raft node, peer layer, config) conforms.
-public protocol APIBackend: Sendable {
+protocol APIBackend: Sendable {
     /// The replicated PFS metadata, read by queries after `linearizableRead()`.
     var metadata: MetadataStateMachine { get }
 
@@ -21,6 +21,10 @@ public protocol APIBackend: Sendable {
     /// Wall-clock time in nanoseconds since the Unix epoch, for times the proposer supplies (the state
     /// machine may not read a clock). Injectable so tests are reproducible.
     func nowNanos() -> Int64
+
+    /// File contents and trees (the replicated chunk store); nil on a node without one, where file calls
+    /// answer UNAVAILABLE.
+    var files: (any FileStorage)? { get }
 
     /// Every member's status as this node sees it; members the peer layer cannot reach are marked down.
     func clusterStatus() async -> Admin_ClusterStatusResponse

@@ -17,27 +17,51 @@ extension PfsService {
                 throw .invalidArgument("StartCommit needs a branch (e.g. master); commits on no branch "
                                        + "are not supported")
             }
-            _ = try PfsArguments.description(message.description_p)
             return MetadataCommand.startCommit(repo: repo, branch: try BranchName(message.branch),
                                                parent: try PfsArguments.optionalRef(in: repo, message.parent),
-                                               id: id, startedAtNanos: now())
+                                               id: id, startedAtNanos: now(),
+                                               description: try PfsArguments.description(message.description_p))
         }
         let result = try await propose(command, request.metadata, context, rpc: "StartCommit")
         return ServerResponse(message: Pfs_Commit(try commitInfo(result, rpc: "StartCommit")))
     }
 
+    /// Builds the commit's tree from its parent's and the staged writes (storing the new directory
+    /// objects, durable, before anything is proposed), then proposes the finish with the root id and the
+    /// staged version it was built from; a write that landed meanwhile makes it build again.
     func finishCommit(request: ServerRequest<Pfs_FinishCommitRequest>,
                       context: ServerContext) async throws -> ServerResponse<Pfs_CommitInfo> {
         let message = request.message
-        let command = try validated { () throws(PFSError) in
-            let ref = try PfsArguments.ref(in: try PfsArguments.repo(message.repo), message.ref)
-            _ = try PfsArguments.description(message.description_p)
-            // No files yet, so every commit is empty: size 0 and no tree. The proposer will build the
-            // tree and supply its id here once PutFile exists.
-            return MetadataCommand.finishCommit(ref, finishedAtNanos: now(), sizeBytes: 0, rootTreeID: "")
+        let (ref, description) = try validated { () throws(PFSError) in
+            (try PfsArguments.ref(in: try PfsArguments.repo(message.repo), message.ref),
+             try PfsArguments.description(message.description_p))
         }
-        let result = try await propose(command, request.metadata, context, rpc: "FinishCommit")
-        return ServerResponse(message: Pfs_CommitInfo(try commitInfo(result, rpc: "FinishCommit")))
+        let storage = try fileStorage()
+        var session = try CallSession(metadata: request.metadata)
+        for _ in 0..<32 {
+            try await readPoint(request.metadata, context, rpc: "FinishCommit")
+            let view = try query { (state) throws(PFSError) in try state.fileView(ref) }
+            guard !view.commit.isFinished else { throw StatusMapping.rpcError(for: .commitFinished(view.commit.id)) }
+            let parentRoot = try FileCommitter.root(view.parentRootTreeID)
+            let built = try await Self.readTree {
+                try await TreeBuilder.build(base: parentRoot, changes: view.staged.changes, reader: storage.trees)
+            }
+            let command = MetadataCommand.finishCommit(
+                .commit(view.commit.id, in: view.commit.repo), finishedAtNanos: now(), sizeBytes: built.sizeBytes,
+                rootTreeID: built.root?.hex ?? "", stagedVersion: view.staged.version, description: description)
+            let result = try await proposeResult(command, session: session, request.metadata, context, rpc: "FinishCommit")
+            switch result {
+            case .failed(.commitChanged):
+                var generator = SystemRandomNumberGenerator()
+                session = CallSession.fresh(using: &generator)
+                continue
+            case .failed(let refusal):
+                throw StatusMapping.rpcError(for: refusal)
+            default:
+                return ServerResponse(message: Pfs_CommitInfo(try commitInfo(result, rpc: "FinishCommit")))
+            }
+        }
+        throw RPCError(code: .aborted, message: "the commit kept receiving writes while it was being finished; retry")
     }
 
     func inspectCommit(request: ServerRequest<Pfs_InspectCommitRequest>,

@@ -39,20 +39,26 @@ struct PfsService<Backend: APIBackend>: Pfs_API.ServiceProtocol {
     /// a refusal (`.failed`) is thrown as its status.
     func propose(_ command: MetadataCommand, _ metadata: Metadata, _ context: ServerContext,
                  rpc: String) async throws(RPCError) -> MetadataResult {
-        let session = try CallSession(metadata: metadata)
+        let result = try await proposeResult(command, session: try CallSession(metadata: metadata), metadata, context,
+                                             rpc: rpc)
+        if case .failed(let refusal) = result { throw StatusMapping.rpcError(for: refusal) }
+        return result
+    }
+
+    /// Proposes `command` under `session` and returns the state machine's answer, refusals included
+    /// (for callers that retry some of them).
+    func proposeResult(_ command: MetadataCommand, session: CallSession, _ metadata: Metadata, _ context: ServerContext,
+                       rpc: String) async throws(RPCError) -> MetadataResult {
         let bytes = command.encoded
         let backend = self.backend
         let answer = try await bounded(metadata, context, rpc: rpc) { () async throws(RaftError) -> [UInt8] in
             try await backend.propose(bytes, client: session.client, sequence: session.sequence)
         }
-        let result: MetadataResult
         do {
-            result = try MetadataResult(decoding: answer)
+            return try MetadataResult(decoding: answer)
         } catch {
             throw logged(StatusMapping.undecodableAnswer(error), rpc: rpc)
         }
-        if case .failed(let refusal) = result { throw StatusMapping.rpcError(for: refusal) }
-        return result
     }
 
     /// Waits until the local state machine reflects every write acknowledged before this call.

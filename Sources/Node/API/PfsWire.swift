@@ -57,7 +57,7 @@ extension Pfs_Commit {
 }
 
 extension Pfs_CommitInfo {
-    /// A commit as the API describes it. PFS keeps no commit descriptions yet, so `description` is empty.
+    /// A commit as the API describes it.
     init(_ info: CommitInfo) {
         self.init()
         id = info.id.description
@@ -71,5 +71,7 @@ extension Pfs_CommitInfo {
         provenance = info.provenance.map(Pfs_Commit.init)
         sizeBytes = info.sizeBytes
         rootTreeID = info.rootTreeID
+        description_p = info.description
+        stagedPaths = info.stagedPaths
     }
 }

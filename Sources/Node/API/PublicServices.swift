@@ -3,14 +3,14 @@ import Logging
 
 /// The services every node serves to clients (`pfs.API`, `admin.API`), answering from `backend`.
 /// Register them with the API server together with `makeAuthInterceptors(backend:)`.
-public func makePublicServices(backend: some APIBackend,
+func makePublicServices(backend: some APIBackend,
                                logger: Logger = Logger(label: "pachd.api")) -> [any RegistrableRPCService] {
     [PfsService(backend: backend, logger: logger), AdminService(backend: backend)]
 }
 
 /// The interceptors the API server MUST install for the public services: the token check. (Apply them
 /// to all methods; the check itself lets `admin.API/Health` through.)
-public func makeAuthInterceptors(backend: some APIBackend,
+func makeAuthInterceptors(backend: some APIBackend,
                                  logger: Logger = Logger(label: "pachd.api.auth")) -> [any ServerInterceptor] {
     [TokenAuthInterceptor(expectedSHA256: backend.adminTokenSHA256, logger: logger)]
 }

@@ -50,8 +50,13 @@ enum StatusMapping {
         case .repoExists, .commitExists:
             return .alreadyExists
         case .repoNotFound, .branchNotFound, .branchHasNoHead, .commitNotFound, .ancestorNotFound,
-             .commitNotInRepo, .memberNotFound:
+             .commitNotInRepo, .memberNotFound, .fileNotFound:
             return .notFound
+        case .stagedConflict, .branchHeadMoved, .commitChanged:
+            // The node retries these itself; one that still reaches a client means it should retry.
+            return .aborted
+        case .limitExceeded:
+            return .resourceExhausted
         case .repoHasDependents, .branchHasOpenCommit, .branchHasDependents, .commitFinished,
              .commitNotFinished, .commitHasChildren, .commitHasSubvenance:
             return .failedPrecondition

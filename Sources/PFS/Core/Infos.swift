@@ -88,6 +88,12 @@ public struct CommitInfo: Sendable, Hashable {
     public var rootTreeID: String
     /// The upstream heads it was made from, sorted.
     public var provenance: [CommitProvenance]
+    /// Free text from start or finish.
+    public var description: String
+    /// While open: how many stage commands it has taken (what a finish must be built from).
+    public var stagedVersion: UInt64
+    /// While open: how many paths it has staged.
+    public var stagedPaths: UInt64
 
     /// Whether it is finished (and so immutable).
     public var isFinished: Bool { finishedAtNanos != nil }
@@ -95,7 +101,8 @@ public struct CommitInfo: Sendable, Hashable {
     /// A commit info with every field given.
     public init(id: CommitID, repo: RepoName, branch: BranchName, parent: CommitID?, children: [CommitID],
                 startedAtNanos: UInt64, finishedAtNanos: UInt64?, sizeBytes: UInt64, rootTreeID: String,
-                provenance: [CommitProvenance]) {
+                provenance: [CommitProvenance], description: String = "", stagedVersion: UInt64 = 0,
+                stagedPaths: UInt64 = 0) {
         self.id = id
         self.repo = repo
         self.branch = branch
@@ -106,5 +113,8 @@ public struct CommitInfo: Sendable, Hashable {
         self.sizeBytes = sizeBytes
         self.rootTreeID = rootTreeID
         self.provenance = provenance
+        self.description = description
+        self.stagedVersion = stagedVersion
+        self.stagedPaths = stagedPaths
     }
 }

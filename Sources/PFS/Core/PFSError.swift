@@ -42,6 +42,19 @@ public enum PFSError: Error, Sendable, Hashable, CustomStringConvertible {
     case commitHasSubvenance(CommitID, dependents: [CommitID])
     /// No member has this node id.
     case memberNotFound(UInt64)
+    /// A write to an open commit was prepared against a view of it that changed at `path` (another write
+    /// touched that path or one of its directories); the proposer prepares it again.
+    case stagedConflict(CommitID, path: String)
+    /// A new commit was prepared on top of `expected`, but the branch head is `actual` now; the proposer
+    /// builds it again on the new head.
+    case branchHeadMoved(BranchKey, expected: CommitID?, actual: CommitID?)
+    /// Finishing was prepared from staged version `expected`, but the commit is at `actual` (a write
+    /// landed meanwhile); the proposer builds the tree again.
+    case commitChanged(CommitID, expected: UInt64, actual: UInt64)
+    /// A size or count limit that keeps one commit from bloating every node's state.
+    case limitExceeded(String)
+    /// No file or directory at the path in the commit.
+    case fileNotFound(path: String, commit: String)
     /// Bytes that should be a metadata command, answer or snapshot do not decode.
     case malformed(String)
     /// Bytes in a format version this node does not know: a newer node wrote them. Upgrade this node.
@@ -76,6 +89,15 @@ public enum PFSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .commitHasSubvenance(let id, let dependents):
             return "commit \(id) is provenance of \(Self.list(dependents)); delete those first"
         case .memberNotFound(let id): return "node \(id) is not a member of the cluster"
+        case .stagedConflict(let id, let path):
+            return "commit \(id) changed at '\(path)' while this write was prepared; retry"
+        case .branchHeadMoved(let key, let expected, let actual):
+            return "branch \(key) moved from \(expected.map(\.description) ?? "no head") to "
+                + "\(actual.map(\.description) ?? "no head") while this commit was prepared; retry"
+        case .commitChanged(let id, let expected, let actual):
+            return "commit \(id) received writes while it was being finished (staged version \(expected) → \(actual)); retry"
+        case .limitExceeded(let why): return why
+        case .fileNotFound(let path, let commit): return "file \(path) not found in \(commit)"
         case .malformed(let why): return "malformed metadata: \(why)"
         case .unsupportedVersion(let what, let version):
             return "\(what) has format version \(version), which this node does not know; upgrade this node"

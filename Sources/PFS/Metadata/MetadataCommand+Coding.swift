@@ -1,15 +1,17 @@
-/// The log format of commands. Layout: a version byte (2; 1 is read too), a tag byte, then the fields in declaration
+/// The log format of commands. Layout: a version byte (3; 1 and 2 are read too), a tag byte, then the fields in declaration
 /// order (see `BinaryWriter`). Any change to the layout MUST bump the version, because a node that meets
 /// a version it does not know stops (`unsupportedVersion`) rather than apply it differently from its peers.
 extension MetadataCommand {
     /// The version this code writes and the only one it reads.
-    public static let formatVersion: UInt8 = 2
-    /// Version 1 had no member commands; its layout is otherwise the same, so it is still read.
-    static let readableVersions: ClosedRange<UInt8> = 1...2
+    public static let formatVersion: UInt8 = 3
+    /// Version 1 had no member commands; versions before 3 had no file commands, and their start and
+    /// finish carried no description or staged version. Both are still read.
+    static let readableVersions: ClosedRange<UInt8> = 1...3
 
     private enum Tag: UInt8 {
         case createRepo = 1, deleteRepo, startCommit, finishCommit, deleteCommit, createBranch, deleteBranch
         case registerMember, setMemberLiveness, forgetMember
+        case stageFiles, commitFiles
     }
 
     /// The bytes a proposer puts in a Raft entry. The same command always gives the same bytes.
@@ -26,19 +28,39 @@ extension MetadataCommand {
             writer.write(Tag.deleteRepo.rawValue)
             writer.write(name)
             writer.write(force)
-        case .startCommit(let repo, let branch, let parent, let id, let startedAtNanos):
+        case .startCommit(let repo, let branch, let parent, let id, let startedAtNanos, let description):
             writer.write(Tag.startCommit.rawValue)
             writer.write(repo)
             writer.write(branch)
             writer.write(parent) { $0.write($1) }
             writer.write(id)
             writer.write(startedAtNanos)
-        case .finishCommit(let ref, let finishedAtNanos, let sizeBytes, let rootTreeID):
+            writer.write(description)
+        case .finishCommit(let ref, let finishedAtNanos, let sizeBytes, let rootTreeID, let version, let description):
             writer.write(Tag.finishCommit.rawValue)
             writer.write(ref)
             writer.write(finishedAtNanos)
             writer.write(sizeBytes)
             writer.write(rootTreeID)
+            writer.write(version)
+            writer.write(description)
+        case .stageFiles(let ref, let basedOn, let writes, let guards):
+            writer.write(Tag.stageFiles.rawValue)
+            writer.write(ref)
+            writer.write(basedOn)
+            writer.write(writes) { $0.write($1) }
+            writer.write(guards) { $0.write($1) }
+        case .commitFiles(let key, let parent, let id, let startedAtNanos, let finishedAtNanos, let sizeBytes,
+                          let rootTreeID, let description):
+            writer.write(Tag.commitFiles.rawValue)
+            writer.write(key)
+            writer.write(parent) { $0.write($1) }
+            writer.write(id)
+            writer.write(startedAtNanos)
+            writer.write(finishedAtNanos)
+            writer.write(sizeBytes)
+            writer.write(rootTreeID)
+            writer.write(description)
         case .deleteCommit(let ref):
             writer.write(Tag.deleteCommit.rawValue)
             writer.write(ref)
@@ -78,7 +100,8 @@ extension MetadataCommand {
             throw .unsupportedVersion(what: "a metadata command", version: version)
         }
         let rawTag = try reader.readUInt8()
-        guard let tag = Tag(rawValue: rawTag), version >= 2 || tag.rawValue <= Tag.deleteBranch.rawValue else {
+        let newest: Tag = version >= 3 ? .commitFiles : version == 2 ? .forgetMember : .deleteBranch
+        guard let tag = Tag(rawValue: rawTag), tag.rawValue <= newest.rawValue else {
             throw .malformed("unknown metadata command tag \(rawTag)")
         }
         switch tag {
@@ -88,12 +111,31 @@ extension MetadataCommand {
         case .deleteRepo:
             self = .deleteRepo(try reader.readRepoName(), force: try reader.readBool())
         case .startCommit:
-            self = .startCommit(repo: try reader.readRepoName(), branch: try reader.readBranchName(),
-                                parent: try reader.readOptional { r throws(PFSError) in try r.readRef() },
-                                id: try reader.readCommitID(), startedAtNanos: try reader.readUInt64())
+            let repo = try reader.readRepoName()
+            let branch = try reader.readBranchName()
+            let parent = try reader.readOptional { r throws(PFSError) in try r.readRef() }
+            let id = try reader.readCommitID()
+            let started = try reader.readUInt64()
+            self = .startCommit(repo: repo, branch: branch, parent: parent, id: id, startedAtNanos: started,
+                                description: version >= 3 ? try reader.readString() : "")
         case .finishCommit:
-            self = .finishCommit(try reader.readRef(), finishedAtNanos: try reader.readUInt64(),
-                                 sizeBytes: try reader.readUInt64(), rootTreeID: try reader.readString())
+            let ref = try reader.readRef()
+            let finished = try reader.readUInt64()
+            let size = try reader.readUInt64()
+            let root = try reader.readString()
+            let staged = version >= 3 ? try reader.readUInt64() : 0
+            self = .finishCommit(ref, finishedAtNanos: finished, sizeBytes: size, rootTreeID: root, stagedVersion: staged,
+                                 description: version >= 3 ? try reader.readString() : "")
+        case .stageFiles:
+            self = .stageFiles(try reader.readRef(), basedOn: try reader.readUInt64(),
+                               writes: try reader.readArray { r throws(PFSError) in try r.readStagedWrite() },
+                               guards: try reader.readArray { r throws(PFSError) in try r.readPath() })
+        case .commitFiles:
+            self = .commitFiles(try reader.readBranchKey(),
+                                parent: try reader.readOptional { r throws(PFSError) in try r.readCommitID() },
+                                id: try reader.readCommitID(), startedAtNanos: try reader.readUInt64(),
+                                finishedAtNanos: try reader.readUInt64(), sizeBytes: try reader.readUInt64(),
+                                rootTreeID: try reader.readString(), description: try reader.readString())
         case .deleteCommit:
             self = .deleteCommit(try reader.readRef())
         case .createBranch:

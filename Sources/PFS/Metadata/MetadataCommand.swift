@@ -12,9 +12,22 @@ public enum MetadataCommand: Sendable, Hashable {
     case deleteRepo(RepoName, force: Bool)
     /// Opens commit `id` on `branch` (created when missing). Its parent is `parent` when given, else the
     /// branch head; the branch head moves to it.
-    case startCommit(repo: RepoName, branch: BranchName, parent: Ref?, id: CommitID, startedAtNanos: UInt64)
-    /// Finishes the open commit `ref` names, recording its size and file tree.
-    case finishCommit(Ref, finishedAtNanos: UInt64, sizeBytes: UInt64, rootTreeID: String)
+    case startCommit(repo: RepoName, branch: BranchName, parent: Ref?, id: CommitID, startedAtNanos: UInt64,
+                     description: String = "")
+    /// Finishes the open commit `ref` names, recording its size and file tree, which the proposer built
+    /// from the parent's tree and the commit's staged writes at `stagedVersion` (refused with
+    /// `commitChanged` when more writes landed since). A non-empty `description` replaces the commit's.
+    case finishCommit(Ref, finishedAtNanos: UInt64, sizeBytes: UInt64, rootTreeID: String, stagedVersion: UInt64 = 0,
+                      description: String = "")
+    /// Adds writes to the open commit `ref` names. The proposer validated them against the commit as it
+    /// was at staged version `basedOn`; refused with `stagedConflict` when a later write touched one of
+    /// their paths (or a `guards` path), or one of the directories above them (see `StagedTree`).
+    case stageFiles(Ref, basedOn: UInt64, writes: [StagedTree.Write], guards: [PFSPath])
+    /// Makes a finished commit `id` on `branch` in one step (a put or delete with no open commit to go
+    /// into: one call, one commit). The proposer built its tree on `parent`, which must still be the
+    /// branch head (else `branchHeadMoved`, and the proposer builds again on the new head).
+    case commitFiles(BranchKey, parent: CommitID?, id: CommitID, startedAtNanos: UInt64, finishedAtNanos: UInt64,
+                     sizeBytes: UInt64, rootTreeID: String, description: String)
     /// Deletes a commit without children that no other commit names in its provenance. Branches whose
     /// head it is move to its parent.
     case deleteCommit(Ref)
@@ -67,4 +80,9 @@ public enum MetadataLimits {
     public static let rootTreeIDBytesMax = 128
     /// The most direct provenance branches one branch may have.
     public static let provenanceCountMax = 256
+    /// The most paths one open commit may stage (each costs every node ~100 bytes of memory until the
+    /// commit is finished; a finished commit's tree lives in the chunk store).
+    public static let stagedPathsMax = 1_000_000
+    /// The most writes and guards one stage command may carry (keeps one Raft entry well under 1 MiB).
+    public static let stageWritesMax = 4_096
 }

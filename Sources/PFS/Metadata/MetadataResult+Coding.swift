@@ -1,10 +1,10 @@
-/// The format of answers: a version byte (2; 1 is read too), a tag byte, then the payload. Like commands, any layout
+/// The format of answers: a version byte (3; 1 and 2 are read too), a tag byte, then the payload. Like commands, any layout
 /// change MUST bump the version.
 extension MetadataResult {
     /// The version this code writes and the only one it reads.
-    public static let formatVersion: UInt8 = 2
-    /// Version 1 had no member answers; its layout is otherwise the same.
-    static let readableVersions: ClosedRange<UInt8> = 1...2
+    public static let formatVersion: UInt8 = 3
+    /// Version 1 had no member answers; versions before 3 had no commit description or staged counts.
+    static let readableVersions: ClosedRange<UInt8> = 1...3
 
     private enum Tag: UInt8 {
         case done = 0, repo, branch, commit, failed, member
@@ -48,7 +48,7 @@ extension MetadataResult {
         case .done: self = .done
         case .repo: self = .repo(try reader.readRepoInfo())
         case .branch: self = .branch(try reader.readBranchInfo())
-        case .commit: self = .commit(try reader.readCommitInfo())
+        case .commit: self = .commit(try reader.readCommitInfo(version: version))
         case .failed: self = .failed(try reader.readError())
         case .member where version >= 2: self = .member(try reader.readMemberInfo())
         case .member: throw .malformed("unknown metadata answer tag \(rawTag)")
@@ -86,6 +86,9 @@ extension BinaryWriter {
         write(info.sizeBytes)
         write(info.rootTreeID)
         write(info.provenance) { $0.write($1) }
+        write(info.description)
+        write(info.stagedVersion)
+        write(info.stagedPaths)
     }
 
     mutating func write(_ entry: CommitProvenance) {
@@ -108,13 +111,19 @@ extension BinaryReader {
                    subvenance: try readBranchKeys())
     }
 
-    mutating func readCommitInfo() throws(PFSError) -> CommitInfo {
-        CommitInfo(id: try readCommitID(), repo: try readRepoName(), branch: try readBranchName(),
-                   parent: try readOptional { r throws(PFSError) in try r.readCommitID() },
-                   children: try readCommitIDs(), startedAtNanos: try readUInt64(),
-                   finishedAtNanos: try readOptional { r throws(PFSError) in try r.readUInt64() },
-                   sizeBytes: try readUInt64(), rootTreeID: try readString(),
-                   provenance: try readArray { r throws(PFSError) in try r.readCommitProvenance() })
+    mutating func readCommitInfo(version: UInt8) throws(PFSError) -> CommitInfo {
+        var info = CommitInfo(id: try readCommitID(), repo: try readRepoName(), branch: try readBranchName(),
+                              parent: try readOptional { r throws(PFSError) in try r.readCommitID() },
+                              children: try readCommitIDs(), startedAtNanos: try readUInt64(),
+                              finishedAtNanos: try readOptional { r throws(PFSError) in try r.readUInt64() },
+                              sizeBytes: try readUInt64(), rootTreeID: try readString(),
+                              provenance: try readArray { r throws(PFSError) in try r.readCommitProvenance() })
+        if version >= 3 {
+            info.description = try readString()
+            info.stagedVersion = try readUInt64()
+            info.stagedPaths = try readUInt64()
+        }
+        return info
     }
 
     mutating func readCommitProvenance() throws(PFSError) -> CommitProvenance {

@@ -54,6 +54,9 @@ extension MetadataState {
         for child in record.children.sorted() where commits[child]?.parent != id {
             return "commit \(id) lists child \(child), whose parent is not \(id)"
         }
+        if !record.isOpen && (!record.staged.isEmpty || record.staged.version != 0) {
+            return "finished commit \(id) still holds staged writes"
+        }
         if record.isOpen {
             if !record.children.isEmpty { return "open commit \(id) has children" }
             let origin = BranchKey(record.repo, record.branch)

@@ -1,3 +1,5 @@
+import Replication
+
 /// Read-only questions the API layer asks (after a ReadIndex, for linearizable reads). Each answers
 /// value copies, sorted.
 extension MetadataState {
@@ -55,6 +57,50 @@ extension MetadataState {
         try resolveRecord(ref).id
     }
 
+    /// What the proposer of a file operation needs about the commit `ref` names: the commit, its parent's
+    /// root tree id ("" for none) and, while it is open, its staged writes (a value copy).
+    public func fileView(_ ref: Ref) throws(PFSError) -> (commit: CommitInfo, parentRootTreeID: String, staged: StagedTree) {
+        let record = try resolveRecord(ref)
+        let parentRoot = record.parent.flatMap { commits[$0]?.rootTreeID } ?? ""
+        return (commitInfo(record), parentRoot, record.staged)
+    }
+
+    /// The commit a write to `key` goes into: its head when that is open, else nil (the write makes a
+    /// new commit on the head); also the head itself. `branchNotFound` is not an error here: a write may
+    /// create the branch.
+    public func writeTarget(_ key: BranchKey) throws(PFSError) -> (head: CommitInfo?, open: Bool) {
+        _ = try repo(key.repo)
+        guard let head = branches[key]?.head, let record = commits[head] else { return (nil, false) }
+        return (commitInfo(record), record.isOpen)
+    }
+
+    /// Every root the chunk store's GC must keep: each finished commit's tree and each open commit's
+    /// staged contents, as hex ids (finished roots) and chunk ids (staged), unsorted.
+    public func gcRoots() -> (treeRoots: [String], staged: [ChunkID]) {
+        var roots: [String] = []
+        var staged: [ChunkID] = []
+        for record in commits.values {
+            if !record.rootTreeID.isEmpty { roots.append(record.rootTreeID) }
+            if record.isOpen { staged.append(contentsOf: record.staged.contentIDs) }
+        }
+        return (roots, staged)
+    }
+
+    /// Every commit that has `id` in its provenance, and the commits downstream of those, transitively,
+    /// in creation order: what `wait commit` waits for.
+    public func downstreamCommits(of id: CommitID) -> [CommitInfo] {
+        var found = Set<CommitID>()
+        var frontier = [id]
+        // Bounded: each commit enters the frontier at most once.
+        while let next = frontier.popLast() {
+            for record in commits.values where !found.contains(record.id) && record.provenance.contains(where: { $0.commit == next }) {
+                found.insert(record.id)
+                frontier.append(record.id)
+            }
+        }
+        return found.compactMap { commits[$0] }.sorted { $0.sequence < $1.sequence }.map(commitInfo)
+    }
+
     // MARK: Records to infos
 
     func repoInfo(_ record: RepoRecord) -> RepoInfo {
@@ -74,7 +120,8 @@ extension MetadataState {
         CommitInfo(id: record.id, repo: record.repo, branch: record.branch, parent: record.parent,
                    children: record.children.sorted(), startedAtNanos: record.startedAtNanos,
                    finishedAtNanos: record.finishedAtNanos, sizeBytes: record.sizeBytes,
-                   rootTreeID: record.rootTreeID, provenance: record.provenance)
+                   rootTreeID: record.rootTreeID, provenance: record.provenance, description: record.description,
+                   stagedVersion: record.staged.version, stagedPaths: UInt64(record.staged.pathCount))
     }
 
     /// The size of the newest finished commit on `key`, so a repo's size does not drop to 0 while a

@@ -1,11 +1,13 @@
-/// The snapshot image: the magic `PFSM`, a version byte (2), `appliedIndex`, `nextSequence`, then repos,
-/// branches, commits and (from version 2) member records, each list sorted by key. Sorting makes the image a function of the state alone
+/// The snapshot image: the magic `PFSM`, a version byte (3), `appliedIndex`, `nextSequence`, then repos,
+/// branches, commits (from version 3 with their description and staged writes) and (from version 2)
+/// member records, each list sorted by key. Sorting makes the image a function of the state alone
 /// (not of insertion history or the process's hash seed), so equal states give equal bytes on every node.
 extension MetadataState {
     /// The version this code writes and the only one it reads.
-    public static let snapshotVersion: UInt8 = 2
-    /// Version 1 images (no member records) are still read.
-    static let readableSnapshotVersions: ClosedRange<UInt8> = 1...2
+    public static let snapshotVersion: UInt8 = 3
+    /// Version 1 images (no member records) and version 2 (no commit descriptions or staged writes) are
+    /// still read.
+    static let readableSnapshotVersions: ClosedRange<UInt8> = 1...3
 
     private static let magic: [UInt8] = Array("PFSM".utf8)
 
@@ -56,7 +58,7 @@ extension MetadataState {
         for record in try reader.readArray({ r throws(PFSError) in try r.readBranchRecord() }) {
             guard branches.updateValue(record, forKey: record.key) == nil else { throw .malformed("branch \(record.key) twice") }
         }
-        for record in try reader.readArray({ r throws(PFSError) in try r.readCommitRecord() }) {
+        for record in try reader.readArray({ r throws(PFSError) in try r.readCommitRecord(version: version) }) {
             guard commits.updateValue(record, forKey: record.id) == nil else { throw .malformed("commit \(record.id) twice") }
         }
         if version >= 2 {
@@ -82,6 +84,8 @@ extension BinaryWriter {
         write(record.rootTreeID)
         write(record.provenance) { $0.write($1) }
         write(record.sequence)
+        write(record.description)
+        write(record.staged)
     }
 }
 
@@ -97,13 +101,18 @@ extension BinaryReader {
                                    provenance: Set(try readBranchKeys()))
     }
 
-    mutating func readCommitRecord() throws(PFSError) -> MetadataState.CommitRecord {
-        MetadataState.CommitRecord(id: try readCommitID(), repo: try readRepoName(), branch: try readBranchName(),
+    mutating func readCommitRecord(version: UInt8) throws(PFSError) -> MetadataState.CommitRecord {
+        var record = MetadataState.CommitRecord(id: try readCommitID(), repo: try readRepoName(), branch: try readBranchName(),
                                    parent: try readOptional { r throws(PFSError) in try r.readCommitID() },
                                    children: Set(try readCommitIDs()), startedAtNanos: try readUInt64(),
                                    finishedAtNanos: try readOptional { r throws(PFSError) in try r.readUInt64() },
                                    sizeBytes: try readUInt64(), rootTreeID: try readString(),
                                    provenance: try readArray { r throws(PFSError) in try r.readCommitProvenance() },
                                    sequence: try readUInt64())
+        if version >= 3 {
+            record.description = try readString()
+            record.staged = try readStagedTree()
+        }
+        return record
     }
 }

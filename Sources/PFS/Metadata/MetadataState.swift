@@ -38,6 +38,10 @@ public struct MetadataState: Sendable, Equatable {
         /// Creation order: commits of a repo list newest first by this, not by the proposers' clocks,
         /// which disagree between nodes.
         var sequence: UInt64
+        /// Free text from start or finish.
+        var description = ""
+        /// What an open commit has staged; empty once it is finished (the tree holds it then).
+        var staged = StagedTree()
 
         var isOpen: Bool { finishedAtNanos == nil }
     }
@@ -67,12 +71,19 @@ public struct MetadataState: Sendable, Equatable {
             case .deleteRepo(let name, let force):
                 try deleteRepo(name, force: force)
                 return .done
-            case .startCommit(let repo, let branch, let parent, let id, let startedAtNanos):
+            case .startCommit(let repo, let branch, let parent, let id, let startedAtNanos, let description):
                 return .commit(try startCommit(BranchKey(repo, branch), parent: parent, id: id,
-                                               startedAtNanos: startedAtNanos))
-            case .finishCommit(let ref, let finishedAtNanos, let sizeBytes, let rootTreeID):
+                                               startedAtNanos: startedAtNanos, description: description))
+            case .finishCommit(let ref, let finishedAtNanos, let sizeBytes, let rootTreeID, let version, let description):
                 return .commit(try finishCommit(ref, finishedAtNanos: finishedAtNanos, sizeBytes: sizeBytes,
-                                                rootTreeID: rootTreeID))
+                                                rootTreeID: rootTreeID, stagedVersion: version, description: description))
+            case .stageFiles(let ref, let basedOn, let writes, let guards):
+                return .commit(try stageFiles(ref, basedOn: basedOn, writes: writes, guards: guards))
+            case .commitFiles(let key, let parent, let id, let startedAtNanos, let finishedAtNanos, let sizeBytes,
+                              let rootTreeID, let description):
+                return .commit(try commitFiles(key, parent: parent, id: id, startedAtNanos: startedAtNanos,
+                                               finishedAtNanos: finishedAtNanos, sizeBytes: sizeBytes,
+                                               rootTreeID: rootTreeID, description: description))
             case .deleteCommit(let ref):
                 try deleteCommit(ref)
                 return .done

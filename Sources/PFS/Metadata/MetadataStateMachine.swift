@@ -1,4 +1,5 @@
 import Raft
+import Replication
 import Synchronization
 
 /// PFS metadata replicated by Raft: a `MetadataState` behind a lock, applied by the Raft driver and read by
@@ -14,6 +15,8 @@ import Synchronization
 /// value copies, so no caller ever sees a half-applied command.
 public final class MetadataStateMachine: StateMachine {
     private let state: Mutex<MetadataState>
+    /// Bumped after every applied entry and restored snapshot, for callers waiting for a change.
+    public let changes = ChangeSignal()
     /// Told every member record after a command changed them or a snapshot replaced them; on the apply
     /// thread, outside the lock. It must not block (the node uses it to point its transport at members).
     private let membersChanged: (@Sendable ([MemberInfo]) -> Void)?
@@ -61,6 +64,7 @@ public final class MetadataStateMachine: StateMachine {
             return (result.encoded, changed ? state.listMembers() : nil)
         }
         if let members { membersChanged?(members) }
+        changes.bump()
         return answer
     }
 
@@ -86,6 +90,7 @@ public final class MetadataStateMachine: StateMachine {
         restored.appliedIndex = snapshot.metadata.index
         state.withLock { $0 = restored }
         membersChanged?(restored.listMembers())
+        changes.bump()
     }
 
     private static func advance(_ state: inout MetadataState, to index: UInt64) {
@@ -129,6 +134,26 @@ extension MetadataStateMachine {
     /// The id of the commit `ref` names now.
     public func resolve(_ ref: Ref) throws(PFSError) -> CommitID {
         try read { state throws(PFSError) in try state.resolve(ref) }
+    }
+
+    /// The commit `ref` names, its parent's root tree id and its staged writes (see `MetadataState.fileView`).
+    public func fileView(_ ref: Ref) throws(PFSError) -> (commit: CommitInfo, parentRootTreeID: String, staged: StagedTree) {
+        try read { state throws(PFSError) in try state.fileView(ref) }
+    }
+
+    /// The head of `key` and whether it is open (see `MetadataState.writeTarget`).
+    public func writeTarget(_ key: BranchKey) throws(PFSError) -> (head: CommitInfo?, open: Bool) {
+        try read { state throws(PFSError) in try state.writeTarget(key) }
+    }
+
+    /// The commits downstream of `id` through provenance (see `MetadataState.downstreamCommits`).
+    public func downstreamCommits(of id: CommitID) -> [CommitInfo] {
+        state.withLock { $0.downstreamCommits(of: id) }
+    }
+
+    /// The GC roots (see `MetadataState.gcRoots`).
+    public func gcRoots() -> (treeRoots: [String], staged: [ChunkID]) {
+        state.withLock { $0.gcRoots() }
     }
 
     /// Every member record, sorted by id.

@@ -44,6 +44,19 @@ extension BinaryWriter {
         case .memberNotFound(let id):
             write(UInt8(22))
             write(id)
+        case .stagedConflict(let id, let path):
+            tag(23, id)
+            write(path)
+        case .branchHeadMoved(let key, let expected, let actual):
+            tag(24, key)
+            write(expected) { $0.write($1) }
+            write(actual) { $0.write($1) }
+        case .limitExceeded(let why): tag(25, why)
+        case .fileNotFound(let path, let commit): tag(26, path, commit)
+        case .commitChanged(let id, let expected, let actual):
+            tag(27, id)
+            write(expected)
+            write(actual)
         }
     }
 
@@ -89,6 +102,13 @@ extension BinaryReader {
         case 20: return .malformed(try readString())
         case 21: return .unsupportedVersion(what: try readString(), version: try readUInt8())
         case 22: return .memberNotFound(try readUInt64())
+        case 23: return .stagedConflict(try readCommitID(), path: try readString())
+        case 24:
+            return .branchHeadMoved(try readBranchKey(), expected: try readOptional { r throws(PFSError) in try r.readCommitID() },
+                                    actual: try readOptional { r throws(PFSError) in try r.readCommitID() })
+        case 25: return .limitExceeded(try readString())
+        case 26: return .fileNotFound(path: try readString(), commit: try readString())
+        case 27: return .commitChanged(try readCommitID(), expected: try readUInt64(), actual: try readUInt64())
         default: throw .malformed("unknown error tag \(tag)")
         }
     }

@@ -12,11 +12,15 @@ public enum StagedChange: Sendable, Hashable, CustomStringConvertible {
     case put(PFSPath, file: ChunkID, sizeBytes: UInt64)
     /// Removes the file or the whole directory at the path; nothing when there is none (as in Pachyderm).
     case delete(PFSPath)
+    /// Places a stored directory (a `TreeObject` id with its total size) at the path, as copy-file does
+    /// for a directory: by reference, nothing below it is read. Refused where a put of a file would be,
+    /// and onto an existing entry (the caller deletes it first).
+    case graft(PFSPath, tree: ChunkID, sizeBytes: UInt64)
 
     /// The path the change is about.
     public var path: PFSPath {
         switch self {
-        case .put(let path, _, _), .delete(let path): return path
+        case .put(let path, _, _), .delete(let path), .graft(let path, _, _): return path
         }
     }
 
@@ -24,6 +28,7 @@ public enum StagedChange: Sendable, Hashable, CustomStringConvertible {
         switch self {
         case .put(let path, let file, let size): return "put \(path) \(file.hex.prefix(12)) \(size)B"
         case .delete(let path): return "delete \(path)"
+        case .graft(let path, let tree, let size): return "graft \(path) \(tree.hex.prefix(12)) \(size)B"
         }
     }
 }
@@ -31,6 +36,7 @@ public enum StagedChange: Sendable, Hashable, CustomStringConvertible {
 extension StagedChange {
     private static let putTag: UInt8 = 1
     private static let deleteTag: UInt8 = 2
+    private static let graftTag: UInt8 = 3
 
     /// Writes the change for a metadata command or snapshot: a tag byte, the path text, and for a put the
     /// 32 id bytes and the size.
@@ -44,6 +50,11 @@ extension StagedChange {
         case .delete(let path):
             writer.write(Self.deleteTag)
             writer.write(path.description)
+        case .graft(let path, let tree, let size):
+            writer.write(Self.graftTag)
+            writer.write(path.description)
+            for byte in tree.bytes { writer.write(byte) }
+            writer.write(size)
         }
     }
 
@@ -61,14 +72,13 @@ extension StagedChange {
         guard path.description == text else { throw .malformed("stored staged path '\(text)' is not normalized") }
         switch tag {
         case putTag:
-            var idBytes: [UInt8] = []
-            for _ in 0..<32 { idBytes.append(try reader.readUInt8()) }
-            let size = try reader.readUInt64()
-            return .put(path, file: ChunkID(bytes: idBytes)!, sizeBytes: size)
+            return .put(path, file: try reader.readChunkID(), sizeBytes: try reader.readUInt64())
         case deleteTag:
             return .delete(path)
+        case graftTag:
+            return .graft(path, tree: try reader.readChunkID(), sizeBytes: try reader.readUInt64())
         default:
-            throw .malformed("staged change tag \(tag); expected 1 (put) or 2 (delete)")
+            throw .malformed("staged change tag \(tag); expected 1 (put), 2 (delete) or 3 (graft)")
         }
     }
 }

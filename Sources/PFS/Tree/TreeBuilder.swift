@@ -67,8 +67,9 @@ public struct TreeBuilder: Sendable {
     public mutating func apply(_ change: StagedChange) async throws {
         try await openRoot()
         switch change {
-        case .put(let path, let file, let sizeBytes): try await put(path, file: file, sizeBytes: sizeBytes)
+        case .put(let path, let file, let sizeBytes): try await put(path, .file(file, sizeBytes: sizeBytes))
         case .delete(let path): try await delete(path)
+        case .graft(let path, let tree, let sizeBytes): try await put(path, .directory(tree, sizeBytes: sizeBytes))
         }
     }
 
@@ -101,9 +102,16 @@ public struct TreeBuilder: Sendable {
         directories[parent]!.children[NameKey(name)] = .open
     }
 
-    private mutating func put(_ path: PFSPath, file: ChunkID, sizeBytes: UInt64) async throws {
+    /// Puts a file, or (graft) a stored directory, at `path`.
+    private mutating func put(_ path: PFSPath, _ child: Child) async throws {
+        let isFile: Bool
+        switch child {
+        case .file: isFile = true
+        case .directory: isFile = false
+        case .open: preconditionFailure("put of an open directory at \(path)")
+        }
         guard let fileName = path.name else {
-            throw PFSError.invalidArgument("cannot put a file at '/': the root is a directory")
+            throw PFSError.invalidArgument("cannot put \(isFile ? "a file" : "a directory") at '/': the root is a directory")
         }
         // Walk down the existing directories; errors can only come from existing entries, so they are
         // all found before anything changes.
@@ -127,7 +135,9 @@ public struct TreeBuilder: Sendable {
         if existing == path.depth - 1 {
             switch directories[directory]!.children[NameKey(fileName)] {
             case .directory, .open:
-                throw PFSError.invalidArgument("'\(path)' is a directory, cannot put a file over it (delete it first)")
+                throw PFSError.invalidArgument("'\(path)' is a directory, cannot put \(isFile ? "a file" : "a directory") over it (delete it first)")
+            case .file where !isFile:
+                throw PFSError.invalidArgument("'\(path)' is a file, cannot put a directory over it (delete it first)")
             case .file, nil:
                 break
             }
@@ -138,7 +148,7 @@ public struct TreeBuilder: Sendable {
             directory = directory.child(name)
             directories[directory] = Directory(children: [:], originalID: nil)
         }
-        directories[directory]!.children[NameKey(fileName)] = .file(file, sizeBytes: sizeBytes)
+        directories[directory]!.children[NameKey(fileName)] = child
     }
 
     private mutating func delete(_ path: PFSPath) async throws {
@@ -166,6 +176,40 @@ public struct TreeBuilder: Sendable {
             directories[directory] = nil
             directory = parent
         }
+    }
+}
+
+extension TreeBuilder {
+    /// What is at a path in the tree as built so far.
+    public enum Found: Sendable, Hashable {
+        case file(ChunkID, sizeBytes: UInt64)
+        /// A directory, with its entries' names in name order.
+        case directory(names: [String])
+    }
+
+    /// What is at `path` now (the base plus the changes applied so far); nil when nothing is. Opens the
+    /// directories on the way (changing no contents), so later changes there load nothing again.
+    public mutating func lookup(_ path: PFSPath) async throws -> Found? {
+        try await openRoot()
+        var directory = PFSPath.root
+        for (level, name) in path.components.enumerated() {
+            let child = directories[directory]!.children[NameKey(name)]
+            let isLast = level == path.depth - 1
+            switch child {
+            case nil:
+                return nil
+            case .file(let id, let size):
+                return isLast ? .file(id, sizeBytes: size) : nil
+            case .directory(let id, _):
+                try await open(name, id: id, in: directory)
+            case .open:
+                break
+            }
+            directory = directory.child(name)
+        }
+        let names = directories[directory]!.children.keys.sorted().map(\.text)
+        if directory.isRoot && names.isEmpty { return nil }
+        return .directory(names: names)
     }
 }
 

@@ -1,5 +1,5 @@
-/// The public file-system API of pachd: repos, branches and commits (files come in a later issue), and
-/// the content-addressed objects under them.
+/// The public file-system API of pachd: repos, branches, commits and files, and the content-addressed
+/// objects under them.
 ///
 /// Every node serves this API; a write that reaches a follower is forwarded to the Raft leader, and reads
 /// are linearizable. Names follow modern Pachyderm (`pfs_v2.API`) where the concepts match.
@@ -16,8 +16,14 @@
 ///   (a bad name or ref), FAILED_PRECONDITION (e.g. finishing a finished commit, deleting a repo that is
 ///   provenance of another without `force`), UNAVAILABLE (no leader: retry), UNAUTHENTICATED.
 ///
-/// Reserved for later issues (do not reuse): files (PutFile, GetFile, ListFile, GlobFile, DiffFile, ...),
-/// FlushCommit / WaitCommit, SquashCommit, and pipeline output commits (pps.proto).
+/// - A *path* is absolute inside a commit ("/a/b.txt"); a missing leading slash is added, repeated and
+///   trailing slashes are dropped; ".", "..", NUL, empty components, components over 255 bytes and paths
+///   over 4096 bytes or 256 levels are INVALID_ARGUMENT.
+/// - Writes to a branch go into its head commit when that is open (staged until it is finished), and
+///   otherwise make one new finished commit for the whole call ("one call, one commit"). A write that
+///   fails leaves nothing of itself visible.
+///
+/// Reserved for later issues (do not reuse): SquashCommit, and pipeline output commits (pps.proto).
 
 // DO NOT EDIT.
 // swift-format-ignore-file
@@ -210,6 +216,136 @@ public enum Pfs_API: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "PutFile" metadata.
+        public enum PutFile: Sendable {
+            /// Request type for "PutFile".
+            public typealias Input = Pfs_PutFileRequest
+            /// Response type for "PutFile".
+            public typealias Output = Pfs_PutFileResponse
+            /// Descriptor for "PutFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "PutFile",
+                type: .clientStreaming
+            )
+        }
+        /// Namespace for "DeleteFile" metadata.
+        public enum DeleteFile: Sendable {
+            /// Request type for "DeleteFile".
+            public typealias Input = Pfs_DeleteFileRequest
+            /// Response type for "DeleteFile".
+            public typealias Output = Pfs_PutFileResponse
+            /// Descriptor for "DeleteFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "DeleteFile",
+                type: .unary
+            )
+        }
+        /// Namespace for "CopyFile" metadata.
+        public enum CopyFile: Sendable {
+            /// Request type for "CopyFile".
+            public typealias Input = Pfs_CopyFileRequest
+            /// Response type for "CopyFile".
+            public typealias Output = Pfs_PutFileResponse
+            /// Descriptor for "CopyFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "CopyFile",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetFile" metadata.
+        public enum GetFile: Sendable {
+            /// Request type for "GetFile".
+            public typealias Input = Pfs_GetFileRequest
+            /// Response type for "GetFile".
+            public typealias Output = Pfs_GetFileResponse
+            /// Descriptor for "GetFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "GetFile",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "InspectFile" metadata.
+        public enum InspectFile: Sendable {
+            /// Request type for "InspectFile".
+            public typealias Input = Pfs_InspectFileRequest
+            /// Response type for "InspectFile".
+            public typealias Output = Pfs_FileInfo
+            /// Descriptor for "InspectFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "InspectFile",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListFile" metadata.
+        public enum ListFile: Sendable {
+            /// Request type for "ListFile".
+            public typealias Input = Pfs_ListFileRequest
+            /// Response type for "ListFile".
+            public typealias Output = Pfs_FileInfo
+            /// Descriptor for "ListFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "ListFile",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "GlobFile" metadata.
+        public enum GlobFile: Sendable {
+            /// Request type for "GlobFile".
+            public typealias Input = Pfs_GlobFileRequest
+            /// Response type for "GlobFile".
+            public typealias Output = Pfs_FileInfo
+            /// Descriptor for "GlobFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "GlobFile",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "DiffFile" metadata.
+        public enum DiffFile: Sendable {
+            /// Request type for "DiffFile".
+            public typealias Input = Pfs_DiffFileRequest
+            /// Response type for "DiffFile".
+            public typealias Output = Pfs_DiffFileResponse
+            /// Descriptor for "DiffFile".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "DiffFile",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "WaitCommit" metadata.
+        public enum WaitCommit: Sendable {
+            /// Request type for "WaitCommit".
+            public typealias Input = Pfs_WaitCommitRequest
+            /// Response type for "WaitCommit".
+            public typealias Output = Pfs_CommitInfo
+            /// Descriptor for "WaitCommit".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "WaitCommit",
+                type: .serverStreaming
+            )
+        }
+        /// Namespace for "SubscribeCommit" metadata.
+        public enum SubscribeCommit: Sendable {
+            /// Request type for "SubscribeCommit".
+            public typealias Input = Pfs_SubscribeCommitRequest
+            /// Response type for "SubscribeCommit".
+            public typealias Output = Pfs_CommitInfo
+            /// Descriptor for "SubscribeCommit".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pfs.API"),
+                method: "SubscribeCommit",
+                type: .serverStreaming
+            )
+        }
         /// Descriptors for all methods in the "pfs.API" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateRepo.descriptor,
@@ -224,7 +360,17 @@ public enum Pfs_API: Sendable {
             CreateBranch.descriptor,
             InspectBranch.descriptor,
             ListBranch.descriptor,
-            DeleteBranch.descriptor
+            DeleteBranch.descriptor,
+            PutFile.descriptor,
+            DeleteFile.descriptor,
+            CopyFile.descriptor,
+            GetFile.descriptor,
+            InspectFile.descriptor,
+            ListFile.descriptor,
+            GlobFile.descriptor,
+            DiffFile.descriptor,
+            WaitCommit.descriptor,
+            SubscribeCommit.descriptor
         ]
     }
 }
@@ -495,6 +641,194 @@ extension Pfs_API {
             request: GRPCCore.StreamingServerRequest<Pfs_DeleteBranchRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Pfs_DeleteBranchResponse>
+
+        /// Handle the "PutFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes files: the first message names the target, then any number of files, each opened on a slot
+        /// > (up to 64 in flight, so a client can upload many files at once), its bytes, and its end. Answers
+        /// > once every byte is durable on W replicas and the commit records the files. A stream that ends
+        /// > before a file's `end`, or fails, changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_PutFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_PutFileResponse` messages.
+        func putFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_PutFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_PutFileResponse>
+
+        /// Handle the "DeleteFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes files or directories (a missing path is not an error), as one write.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_DeleteFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_PutFileResponse` messages.
+        func deleteFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_DeleteFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_PutFileResponse>
+
+        /// Handle the "CopyFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Copies a file or directory by reference (no data is read or written), replacing what is at the
+        /// > destination.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_CopyFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_PutFileResponse` messages.
+        func copyFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_CopyFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_PutFileResponse>
+
+        /// Handle the "GetFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams a file's bytes, or with `recursive` every file under a directory (a FileInfo before each
+        /// > file's bytes). Every chunk is verified against its id.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_GetFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_GetFileResponse` messages.
+        func getFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_GetFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetFileResponse>
+
+        /// Handle the "InspectFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Describes the file or directory at a path. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_InspectFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_FileInfo` messages.
+        func inspectFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_InspectFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo>
+
+        /// Handle the "ListFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The entries of a directory in name order (a file lists as itself), streamed as they are read.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_ListFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_FileInfo` messages.
+        func listFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_ListFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo>
+
+        /// Handle the "GlobFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every file and directory a glob pattern matches, in path order.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_GlobFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_FileInfo` messages.
+        func globFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_GlobFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo>
+
+        /// Handle the "DiffFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The files that differ between two commits (default: the new one's parent), in path order;
+        /// > identical subtrees are skipped without being read.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_DiffFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_DiffFileResponse` messages.
+        func diffFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_DiffFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_DiffFileResponse>
+
+        /// Handle the "WaitCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Waits until the commit and every commit downstream of it (through provenance) are finished, then
+        /// > streams them, the commit first. Pachyderm's flush-commit.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_WaitCommitRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_CommitInfo` messages.
+        func waitCommit(
+            request: GRPCCore.StreamingServerRequest<Pfs_WaitCommitRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo>
+
+        /// Handle the "SubscribeCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams the finished commits of a branch, oldest first, then each new one as it is finished; runs
+        /// > until the client cancels.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_SubscribeCommitRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_CommitInfo` messages.
+        func subscribeCommit(
+            request: GRPCCore.StreamingServerRequest<Pfs_SubscribeCommitRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo>
     }
 
     /// Service protocol for the "pfs.API" service.
@@ -749,6 +1083,194 @@ extension Pfs_API {
             request: GRPCCore.ServerRequest<Pfs_DeleteBranchRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Pfs_DeleteBranchResponse>
+
+        /// Handle the "PutFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes files: the first message names the target, then any number of files, each opened on a slot
+        /// > (up to 64 in flight, so a client can upload many files at once), its bytes, and its end. Answers
+        /// > once every byte is durable on W replicas and the commit records the files. A stream that ends
+        /// > before a file's `end`, or fails, changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pfs_PutFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pfs_PutFileResponse` message.
+        func putFile(
+            request: GRPCCore.StreamingServerRequest<Pfs_PutFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pfs_PutFileResponse>
+
+        /// Handle the "DeleteFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes files or directories (a missing path is not an error), as one write.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_DeleteFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pfs_PutFileResponse` message.
+        func deleteFile(
+            request: GRPCCore.ServerRequest<Pfs_DeleteFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pfs_PutFileResponse>
+
+        /// Handle the "CopyFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Copies a file or directory by reference (no data is read or written), replacing what is at the
+        /// > destination.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_CopyFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pfs_PutFileResponse` message.
+        func copyFile(
+            request: GRPCCore.ServerRequest<Pfs_CopyFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pfs_PutFileResponse>
+
+        /// Handle the "GetFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams a file's bytes, or with `recursive` every file under a directory (a FileInfo before each
+        /// > file's bytes). Every chunk is verified against its id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GetFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_GetFileResponse` messages.
+        func getFile(
+            request: GRPCCore.ServerRequest<Pfs_GetFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetFileResponse>
+
+        /// Handle the "InspectFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Describes the file or directory at a path. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_InspectFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pfs_FileInfo` message.
+        func inspectFile(
+            request: GRPCCore.ServerRequest<Pfs_InspectFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pfs_FileInfo>
+
+        /// Handle the "ListFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The entries of a directory in name order (a file lists as itself), streamed as they are read.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_ListFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_FileInfo` messages.
+        func listFile(
+            request: GRPCCore.ServerRequest<Pfs_ListFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo>
+
+        /// Handle the "GlobFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every file and directory a glob pattern matches, in path order.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GlobFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_FileInfo` messages.
+        func globFile(
+            request: GRPCCore.ServerRequest<Pfs_GlobFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo>
+
+        /// Handle the "DiffFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The files that differ between two commits (default: the new one's parent), in path order;
+        /// > identical subtrees are skipped without being read.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_DiffFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_DiffFileResponse` messages.
+        func diffFile(
+            request: GRPCCore.ServerRequest<Pfs_DiffFileRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_DiffFileResponse>
+
+        /// Handle the "WaitCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Waits until the commit and every commit downstream of it (through provenance) are finished, then
+        /// > streams them, the commit first. Pachyderm's flush-commit.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_WaitCommitRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_CommitInfo` messages.
+        func waitCommit(
+            request: GRPCCore.ServerRequest<Pfs_WaitCommitRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo>
+
+        /// Handle the "SubscribeCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams the finished commits of a branch, oldest first, then each new one as it is finished; runs
+        /// > until the client cancels.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_SubscribeCommitRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pfs_CommitInfo` messages.
+        func subscribeCommit(
+            request: GRPCCore.ServerRequest<Pfs_SubscribeCommitRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo>
     }
 
     /// Simple service protocol for the "pfs.API" service.
@@ -1002,6 +1524,200 @@ extension Pfs_API {
             request: Pfs_DeleteBranchRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Pfs_DeleteBranchResponse
+
+        /// Handle the "PutFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes files: the first message names the target, then any number of files, each opened on a slot
+        /// > (up to 64 in flight, so a client can upload many files at once), its bytes, and its end. Answers
+        /// > once every byte is durable on W replicas and the commit records the files. A stream that ends
+        /// > before a file's `end`, or fails, changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Pfs_PutFileRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pfs_PutFileResponse` to respond with.
+        func putFile(
+            request: GRPCCore.RPCAsyncSequence<Pfs_PutFileRequest, any Swift.Error>,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pfs_PutFileResponse
+
+        /// Handle the "DeleteFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes files or directories (a missing path is not an error), as one write.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_DeleteFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pfs_PutFileResponse` to respond with.
+        func deleteFile(
+            request: Pfs_DeleteFileRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pfs_PutFileResponse
+
+        /// Handle the "CopyFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Copies a file or directory by reference (no data is read or written), replacing what is at the
+        /// > destination.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_CopyFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pfs_PutFileResponse` to respond with.
+        func copyFile(
+            request: Pfs_CopyFileRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pfs_PutFileResponse
+
+        /// Handle the "GetFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams a file's bytes, or with `recursive` every file under a directory (a FileInfo before each
+        /// > file's bytes). Every chunk is verified against its id.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_GetFileRequest` message.
+        ///   - response: A response stream of `Pfs_GetFileResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func getFile(
+            request: Pfs_GetFileRequest,
+            response: GRPCCore.RPCWriter<Pfs_GetFileResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "InspectFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Describes the file or directory at a path. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_InspectFileRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pfs_FileInfo` to respond with.
+        func inspectFile(
+            request: Pfs_InspectFileRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pfs_FileInfo
+
+        /// Handle the "ListFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The entries of a directory in name order (a file lists as itself), streamed as they are read.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_ListFileRequest` message.
+        ///   - response: A response stream of `Pfs_FileInfo` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func listFile(
+            request: Pfs_ListFileRequest,
+            response: GRPCCore.RPCWriter<Pfs_FileInfo>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "GlobFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every file and directory a glob pattern matches, in path order.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_GlobFileRequest` message.
+        ///   - response: A response stream of `Pfs_FileInfo` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func globFile(
+            request: Pfs_GlobFileRequest,
+            response: GRPCCore.RPCWriter<Pfs_FileInfo>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "DiffFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The files that differ between two commits (default: the new one's parent), in path order;
+        /// > identical subtrees are skipped without being read.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_DiffFileRequest` message.
+        ///   - response: A response stream of `Pfs_DiffFileResponse` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func diffFile(
+            request: Pfs_DiffFileRequest,
+            response: GRPCCore.RPCWriter<Pfs_DiffFileResponse>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "WaitCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Waits until the commit and every commit downstream of it (through provenance) are finished, then
+        /// > streams them, the commit first. Pachyderm's flush-commit.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_WaitCommitRequest` message.
+        ///   - response: A response stream of `Pfs_CommitInfo` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func waitCommit(
+            request: Pfs_WaitCommitRequest,
+            response: GRPCCore.RPCWriter<Pfs_CommitInfo>,
+            context: GRPCCore.ServerContext
+        ) async throws
+
+        /// Handle the "SubscribeCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams the finished commits of a branch, oldest first, then each new one as it is finished; runs
+        /// > until the client cancels.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pfs_SubscribeCommitRequest` message.
+        ///   - response: A response stream of `Pfs_CommitInfo` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func subscribeCommit(
+            request: Pfs_SubscribeCommitRequest,
+            response: GRPCCore.RPCWriter<Pfs_CommitInfo>,
+            context: GRPCCore.ServerContext
+        ) async throws
     }
 }
 
@@ -1147,6 +1863,116 @@ extension Pfs_API.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Pfs_DeleteBranchResponse>(),
             handler: { request, context in
                 try await self.deleteBranch(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.PutFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_PutFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_PutFileResponse>(),
+            handler: { request, context in
+                try await self.putFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.DeleteFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_DeleteFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_PutFileResponse>(),
+            handler: { request, context in
+                try await self.deleteFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.CopyFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_CopyFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_PutFileResponse>(),
+            handler: { request, context in
+                try await self.copyFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.GetFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_GetFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_GetFileResponse>(),
+            handler: { request, context in
+                try await self.getFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.InspectFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_InspectFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_FileInfo>(),
+            handler: { request, context in
+                try await self.inspectFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.ListFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_ListFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_FileInfo>(),
+            handler: { request, context in
+                try await self.listFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.GlobFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_GlobFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_FileInfo>(),
+            handler: { request, context in
+                try await self.globFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.DiffFile.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_DiffFileRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_DiffFileResponse>(),
+            handler: { request, context in
+                try await self.diffFile(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.WaitCommit.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_WaitCommitRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_CommitInfo>(),
+            handler: { request, context in
+                try await self.waitCommit(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Pfs_API.Method.SubscribeCommit.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_SubscribeCommitRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_CommitInfo>(),
+            handler: { request, context in
+                try await self.subscribeCommit(
                     request: request,
                     context: context
                 )
@@ -1299,6 +2125,116 @@ extension Pfs_API.ServiceProtocol {
             context: context
         )
         return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func putFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_PutFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_PutFileResponse> {
+        let response = try await self.putFile(
+            request: request,
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func deleteFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_DeleteFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_PutFileResponse> {
+        let response = try await self.deleteFile(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func copyFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_CopyFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_PutFileResponse> {
+        let response = try await self.copyFile(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_GetFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetFileResponse> {
+        let response = try await self.getFile(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func inspectFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_InspectFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo> {
+        let response = try await self.inspectFile(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_ListFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo> {
+        let response = try await self.listFile(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func globFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_GlobFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo> {
+        let response = try await self.globFile(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func diffFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_DiffFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_DiffFileResponse> {
+        let response = try await self.diffFile(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func waitCommit(
+        request: GRPCCore.StreamingServerRequest<Pfs_WaitCommitRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo> {
+        let response = try await self.waitCommit(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+
+    public func subscribeCommit(
+        request: GRPCCore.StreamingServerRequest<Pfs_SubscribeCommitRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo> {
+        let response = try await self.subscribeCommit(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
     }
 }
 
@@ -1475,6 +2411,160 @@ extension Pfs_API.SimpleServiceProtocol {
                 context: context
             ),
             metadata: [:]
+        )
+    }
+
+    public func putFile(
+        request: GRPCCore.StreamingServerRequest<Pfs_PutFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pfs_PutFileResponse> {
+        return GRPCCore.ServerResponse<Pfs_PutFileResponse>(
+            message: try await self.putFile(
+                request: request.messages,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func deleteFile(
+        request: GRPCCore.ServerRequest<Pfs_DeleteFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pfs_PutFileResponse> {
+        return GRPCCore.ServerResponse<Pfs_PutFileResponse>(
+            message: try await self.deleteFile(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func copyFile(
+        request: GRPCCore.ServerRequest<Pfs_CopyFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pfs_PutFileResponse> {
+        return GRPCCore.ServerResponse<Pfs_PutFileResponse>(
+            message: try await self.copyFile(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getFile(
+        request: GRPCCore.ServerRequest<Pfs_GetFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_GetFileResponse> {
+        return GRPCCore.StreamingServerResponse<Pfs_GetFileResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.getFile(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func inspectFile(
+        request: GRPCCore.ServerRequest<Pfs_InspectFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pfs_FileInfo> {
+        return GRPCCore.ServerResponse<Pfs_FileInfo>(
+            message: try await self.inspectFile(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listFile(
+        request: GRPCCore.ServerRequest<Pfs_ListFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo> {
+        return GRPCCore.StreamingServerResponse<Pfs_FileInfo>(
+            metadata: [:],
+            producer: { writer in
+                try await self.listFile(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func globFile(
+        request: GRPCCore.ServerRequest<Pfs_GlobFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_FileInfo> {
+        return GRPCCore.StreamingServerResponse<Pfs_FileInfo>(
+            metadata: [:],
+            producer: { writer in
+                try await self.globFile(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func diffFile(
+        request: GRPCCore.ServerRequest<Pfs_DiffFileRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_DiffFileResponse> {
+        return GRPCCore.StreamingServerResponse<Pfs_DiffFileResponse>(
+            metadata: [:],
+            producer: { writer in
+                try await self.diffFile(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func waitCommit(
+        request: GRPCCore.ServerRequest<Pfs_WaitCommitRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo> {
+        return GRPCCore.StreamingServerResponse<Pfs_CommitInfo>(
+            metadata: [:],
+            producer: { writer in
+                try await self.waitCommit(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+
+    public func subscribeCommit(
+        request: GRPCCore.ServerRequest<Pfs_SubscribeCommitRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pfs_CommitInfo> {
+        return GRPCCore.StreamingServerResponse<Pfs_CommitInfo>(
+            metadata: [:],
+            producer: { writer in
+                try await self.subscribeCommit(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
         )
     }
 }
@@ -1796,6 +2886,244 @@ extension Pfs_API {
             deserializer: some GRPCCore.MessageDeserializer<Pfs_DeleteBranchResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_DeleteBranchResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "PutFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes files: the first message names the target, then any number of files, each opened on a slot
+        /// > (up to 64 in flight, so a client can upload many files at once), its bytes, and its end. Answers
+        /// > once every byte is durable on W replicas and the commit records the files. A stream that ends
+        /// > before a file's `end`, or fails, changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Pfs_PutFileRequest` messages.
+        ///   - serializer: A serializer for `Pfs_PutFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_PutFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func putFile<Result>(
+            request: GRPCCore.StreamingClientRequest<Pfs_PutFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_PutFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_PutFileResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DeleteFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes files or directories (a missing path is not an error), as one write.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_DeleteFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_DeleteFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_PutFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func deleteFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_DeleteFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_DeleteFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_PutFileResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CopyFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Copies a file or directory by reference (no data is read or written), replacing what is at the
+        /// > destination.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_CopyFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_CopyFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_PutFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func copyFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_CopyFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_CopyFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_PutFileResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams a file's bytes, or with `recursive` every file under a directory (a FileInfo before each
+        /// > file's bytes). Every chunk is verified against its id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GetFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_GetFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_GetFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_GetFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_GetFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_GetFileResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetFileResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "InspectFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Describes the file or directory at a path. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_InspectFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_InspectFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_FileInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func inspectFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_InspectFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_InspectFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_FileInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_FileInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The entries of a directory in name order (a file lists as itself), streamed as they are read.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_ListFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_ListFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_FileInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_ListFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_ListFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_FileInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GlobFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every file and directory a glob pattern matches, in path order.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GlobFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_GlobFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_FileInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func globFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_GlobFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_GlobFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_FileInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DiffFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The files that differ between two commits (default: the new one's parent), in path order;
+        /// > identical subtrees are skipped without being read.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_DiffFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_DiffFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_DiffFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func diffFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_DiffFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_DiffFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_DiffFileResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_DiffFileResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "WaitCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Waits until the commit and every commit downstream of it (through provenance) are finished, then
+        /// > streams them, the commit first. Pachyderm's flush-commit.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_WaitCommitRequest` message.
+        ///   - serializer: A serializer for `Pfs_WaitCommitRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_CommitInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func waitCommit<Result>(
+            request: GRPCCore.ClientRequest<Pfs_WaitCommitRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_WaitCommitRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_CommitInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SubscribeCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams the finished commits of a branch, oldest first, then each new one as it is finished; runs
+        /// > until the client cancels.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_SubscribeCommitRequest` message.
+        ///   - serializer: A serializer for `Pfs_SubscribeCommitRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_CommitInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func subscribeCommit<Result>(
+            request: GRPCCore.ClientRequest<Pfs_SubscribeCommitRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_SubscribeCommitRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_CommitInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2265,6 +3593,342 @@ extension Pfs_API {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "PutFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Writes files: the first message names the target, then any number of files, each opened on a slot
+        /// > (up to 64 in flight, so a client can upload many files at once), its bytes, and its end. Answers
+        /// > once every byte is durable on W replicas and the commit records the files. A stream that ends
+        /// > before a file's `end`, or fails, changes nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Pfs_PutFileRequest` messages.
+        ///   - serializer: A serializer for `Pfs_PutFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_PutFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func putFile<Result>(
+            request: GRPCCore.StreamingClientRequest<Pfs_PutFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_PutFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_PutFileResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.clientStreaming(
+                request: request,
+                descriptor: Pfs_API.Method.PutFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DeleteFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes files or directories (a missing path is not an error), as one write.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_DeleteFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_DeleteFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_PutFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func deleteFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_DeleteFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_DeleteFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_PutFileResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pfs_API.Method.DeleteFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CopyFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Copies a file or directory by reference (no data is read or written), replacing what is at the
+        /// > destination.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_CopyFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_CopyFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_PutFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func copyFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_CopyFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_CopyFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_PutFileResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pfs_API.Method.CopyFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams a file's bytes, or with `recursive` every file under a directory (a FileInfo before each
+        /// > file's bytes). Every chunk is verified against its id.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GetFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_GetFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_GetFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_GetFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_GetFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_GetFileResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetFileResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Pfs_API.Method.GetFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "InspectFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Describes the file or directory at a path. NOT_FOUND when there is none.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_InspectFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_InspectFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_FileInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func inspectFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_InspectFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_InspectFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_FileInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_FileInfo>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pfs_API.Method.InspectFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The entries of a directory in name order (a file lists as itself), streamed as they are read.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_ListFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_ListFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_FileInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_ListFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_ListFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_FileInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Pfs_API.Method.ListFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GlobFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Every file and directory a glob pattern matches, in path order.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_GlobFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_GlobFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_FileInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func globFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_GlobFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_GlobFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_FileInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Pfs_API.Method.GlobFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DiffFile" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The files that differ between two commits (default: the new one's parent), in path order;
+        /// > identical subtrees are skipped without being read.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_DiffFileRequest` message.
+        ///   - serializer: A serializer for `Pfs_DiffFileRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_DiffFileResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func diffFile<Result>(
+            request: GRPCCore.ClientRequest<Pfs_DiffFileRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_DiffFileRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_DiffFileResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_DiffFileResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Pfs_API.Method.DiffFile.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "WaitCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Waits until the commit and every commit downstream of it (through provenance) are finished, then
+        /// > streams them, the commit first. Pachyderm's flush-commit.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_WaitCommitRequest` message.
+        ///   - serializer: A serializer for `Pfs_WaitCommitRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_CommitInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func waitCommit<Result>(
+            request: GRPCCore.ClientRequest<Pfs_WaitCommitRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_WaitCommitRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_CommitInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Pfs_API.Method.WaitCommit.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SubscribeCommit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Streams the finished commits of a branch, oldest first, then each new one as it is finished; runs
+        /// > until the client cancels.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pfs_SubscribeCommitRequest` message.
+        ///   - serializer: A serializer for `Pfs_SubscribeCommitRequest` messages.
+        ///   - deserializer: A deserializer for `Pfs_CommitInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func subscribeCommit<Result>(
+            request: GRPCCore.ClientRequest<Pfs_SubscribeCommitRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pfs_SubscribeCommitRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pfs_CommitInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Pfs_API.Method.SubscribeCommit.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2648,6 +4312,292 @@ extension Pfs_API.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Pfs_DeleteBranchRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_DeleteBranchResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Writes files: the first message names the target, then any number of files, each opened on a slot
+    /// > (up to 64 in flight, so a client can upload many files at once), its bytes, and its end. Answers
+    /// > once every byte is durable on W replicas and the commit records the files. A stream that ends
+    /// > before a file's `end`, or fails, changes nothing.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Pfs_PutFileRequest` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putFile<Result>(
+        request: GRPCCore.StreamingClientRequest<Pfs_PutFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.putFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_PutFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_PutFileResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes files or directories (a missing path is not an error), as one write.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_DeleteFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteFile<Result>(
+        request: GRPCCore.ClientRequest<Pfs_DeleteFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.deleteFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_DeleteFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_PutFileResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CopyFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Copies a file or directory by reference (no data is read or written), replacing what is at the
+    /// > destination.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_CopyFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func copyFile<Result>(
+        request: GRPCCore.ClientRequest<Pfs_CopyFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.copyFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_CopyFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_PutFileResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams a file's bytes, or with `recursive` every file under a directory (a FileInfo before each
+    /// > file's bytes). Every chunk is verified against its id.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_GetFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getFile<Result>(
+        request: GRPCCore.ClientRequest<Pfs_GetFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetFileResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.getFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_GetFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_GetFileResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "InspectFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Describes the file or directory at a path. NOT_FOUND when there is none.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_InspectFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func inspectFile<Result>(
+        request: GRPCCore.ClientRequest<Pfs_InspectFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_FileInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.inspectFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_InspectFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_FileInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The entries of a directory in name order (a file lists as itself), streamed as they are read.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_ListFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFile<Result>(
+        request: GRPCCore.ClientRequest<Pfs_ListFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.listFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_ListFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_FileInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GlobFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Every file and directory a glob pattern matches, in path order.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_GlobFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func globFile<Result>(
+        request: GRPCCore.ClientRequest<Pfs_GlobFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.globFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_GlobFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_FileInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DiffFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The files that differ between two commits (default: the new one's parent), in path order;
+    /// > identical subtrees are skipped without being read.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_DiffFileRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func diffFile<Result>(
+        request: GRPCCore.ClientRequest<Pfs_DiffFileRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_DiffFileResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.diffFile(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_DiffFileRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_DiffFileResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WaitCommit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Waits until the commit and every commit downstream of it (through provenance) are finished, then
+    /// > streams them, the commit first. Pachyderm's flush-commit.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_WaitCommitRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func waitCommit<Result>(
+        request: GRPCCore.ClientRequest<Pfs_WaitCommitRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.waitCommit(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_WaitCommitRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_CommitInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubscribeCommit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams the finished commits of a branch, oldest first, then each new one as it is finished; runs
+    /// > until the client cancels.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pfs_SubscribeCommitRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func subscribeCommit<Result>(
+        request: GRPCCore.ClientRequest<Pfs_SubscribeCommitRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.subscribeCommit(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pfs_SubscribeCommitRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pfs_CommitInfo>(),
             options: options,
             onResponse: handleResponse
         )
@@ -3085,6 +5035,333 @@ extension Pfs_API.ClientProtocol {
             metadata: metadata
         )
         return try await self.deleteBranch(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "PutFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Writes files: the first message names the target, then any number of files, each opened on a slot
+    /// > (up to 64 in flight, so a client can upload many files at once), its bytes, and its end. Answers
+    /// > once every byte is durable on W replicas and the commit records the files. A stream that ends
+    /// > before a file's `end`, or fails, changes nothing.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func putFile<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Pfs_PutFileRequest>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Pfs_PutFileRequest>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.putFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes files or directories (a missing path is not an error), as one write.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteFile<Result>(
+        _ message: Pfs_DeleteFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_DeleteFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.deleteFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CopyFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Copies a file or directory by reference (no data is read or written), replacing what is at the
+    /// > destination.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func copyFile<Result>(
+        _ message: Pfs_CopyFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_PutFileResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_CopyFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.copyFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams a file's bytes, or with `recursive` every file under a directory (a FileInfo before each
+    /// > file's bytes). Every chunk is verified against its id.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getFile<Result>(
+        _ message: Pfs_GetFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_GetFileResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_GetFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "InspectFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Describes the file or directory at a path. NOT_FOUND when there is none.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func inspectFile<Result>(
+        _ message: Pfs_InspectFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pfs_FileInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_InspectFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.inspectFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The entries of a directory in name order (a file lists as itself), streamed as they are read.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listFile<Result>(
+        _ message: Pfs_ListFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_ListFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GlobFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Every file and directory a glob pattern matches, in path order.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func globFile<Result>(
+        _ message: Pfs_GlobFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_FileInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_GlobFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.globFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DiffFile" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The files that differ between two commits (default: the new one's parent), in path order;
+    /// > identical subtrees are skipped without being read.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func diffFile<Result>(
+        _ message: Pfs_DiffFileRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_DiffFileResponse>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_DiffFileRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.diffFile(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "WaitCommit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Waits until the commit and every commit downstream of it (through provenance) are finished, then
+    /// > streams them, the commit first. Pachyderm's flush-commit.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func waitCommit<Result>(
+        _ message: Pfs_WaitCommitRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_WaitCommitRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.waitCommit(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SubscribeCommit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Streams the finished commits of a branch, oldest first, then each new one as it is finished; runs
+    /// > until the client cancels.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func subscribeCommit<Result>(
+        _ message: Pfs_SubscribeCommitRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Pfs_CommitInfo>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pfs_SubscribeCommitRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.subscribeCommit(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -8,8 +8,8 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// The public file-system API of pachd: repos, branches and commits (files come in a later issue), and
-/// the content-addressed objects under them.
+/// The public file-system API of pachd: repos, branches, commits and files, and the content-addressed
+/// objects under them.
 ///
 /// Every node serves this API; a write that reaches a follower is forwarded to the Raft leader, and reads
 /// are linearizable. Names follow modern Pachyderm (`pfs_v2.API`) where the concepts match.
@@ -26,8 +26,14 @@
 ///   (a bad name or ref), FAILED_PRECONDITION (e.g. finishing a finished commit, deleting a repo that is
 ///   provenance of another without `force`), UNAVAILABLE (no leader: retry), UNAUTHENTICATED.
 ///
-/// Reserved for later issues (do not reuse): files (PutFile, GetFile, ListFile, GlobFile, DiffFile, ...),
-/// FlushCommit / WaitCommit, SquashCommit, and pipeline output commits (pps.proto).
+/// - A *path* is absolute inside a commit ("/a/b.txt"); a missing leading slash is added, repeated and
+///   trailing slashes are dropped; ".", "..", NUL, empty components, components over 255 bytes and paths
+///   over 4096 bytes or 256 levels are INVALID_ARGUMENT.
+/// - Writes to a branch go into its head commit when that is open (staged until it is finished), and
+///   otherwise make one new finished commit for the whole call ("one call, one commit"). A write that
+///   fails leaves nothing of itself visible.
+///
+/// Reserved for later issues (do not reuse): SquashCommit, and pipeline output commits (pps.proto).
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -85,6 +91,137 @@ public nonisolated enum Pfs_CommitState: SwiftProtobuf.Enum, Swift.CaseIterable 
     .unspecified,
     .open,
     .finished,
+  ]
+
+}
+
+/// What a path holds.
+public nonisolated enum Pfs_FileType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case file // = 1
+  case dir // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .file
+    case 2: self = .dir
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .file: return 1
+    case .dir: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Pfs_FileType] = [
+    .unspecified,
+    .file,
+    .dir,
+  ]
+
+}
+
+/// How to cut one input into numbered pieces (a directory of files named 0000000000000000, ... in hex,
+/// continuing after the pieces already there).
+public nonisolated enum Pfs_SplitFormat: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case none // = 0
+
+  /// A record is a line.
+  case line // = 1
+
+  /// A record is a top-level JSON value; pieces hold one value per line.
+  case json // = 2
+
+  /// A record is a CSV row (RFC 4180: quoted fields may hold newlines).
+  case csv // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .none
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .none
+    case 1: self = .line
+    case 2: self = .json
+    case 3: self = .csv
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .none: return 0
+    case .line: return 1
+    case .json: return 2
+    case .csv: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Pfs_SplitFormat] = [
+    .none,
+    .line,
+    .json,
+    .csv,
+  ]
+
+}
+
+public nonisolated enum Pfs_DiffType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case added // = 1
+  case deleted // = 2
+  case modified // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .added
+    case 2: self = .deleted
+    case 3: self = .modified
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .added: return 1
+    case .deleted: return 2
+    case .modified: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Pfs_DiffType] = [
+    .unspecified,
+    .added,
+    .deleted,
+    .modified,
   ]
 
 }
@@ -186,6 +323,9 @@ public nonisolated struct Pfs_CommitInfo: Sendable {
 
   /// Free text from StartCommit/FinishCommit. (Swift: `description_p`.)
   public var description_p: String = String()
+
+  /// While open: the paths staged so far (files written or deleted).
+  public var stagedPaths: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -476,6 +616,394 @@ public nonisolated struct Pfs_DeleteBranchResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Pfs_FileInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The commit the entry was read from.
+  public var commit: Pfs_Commit {
+    get {_commit ?? Pfs_Commit()}
+    set {_commit = newValue}
+  }
+  /// Returns true if `commit` has been explicitly set.
+  public var hasCommit: Bool {self._commit != nil}
+  /// Clears the value of `commit`. Subsequent reads from it will return its default value.
+  public mutating func clearCommit() {self._commit = nil}
+
+  public var path: String = String()
+
+  public var type: Pfs_FileType = .unspecified
+
+  /// A file's length, or the total of the files under a directory.
+  public var sizeBytes: UInt64 = 0
+
+  /// The id of the file object (a file) or tree object (a directory): 64 lowercase hex characters.
+  /// Equal ids mean equal contents.
+  public var id: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _commit: Pfs_Commit? = nil
+}
+
+/// Where a PutFile call writes.
+public nonisolated struct Pfs_PutFileTarget: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  /// A branch (its open head, or a new commit on it; the branch is created when missing) or the id of an
+  /// open commit.
+  public var ref: String = String()
+
+  /// The description of the commit the call makes, if it makes one.
+  public var description_p: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_PutFileHeader: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var path: String = String()
+
+  /// Append to the file instead of replacing it.
+  public var append: Bool = false
+
+  /// With a split format, `path` becomes a directory of pieces.
+  public var split: Pfs_SplitFormat = .none
+
+  /// Records per piece (0: no limit by count; with both limits 0, one record per piece).
+  public var targetFileDatums: UInt64 = 0
+
+  /// A piece ends with the record that brings it to at least this many bytes (0: no limit by size).
+  public var targetFileBytes: UInt64 = 0
+
+  /// CSV only: the first N records are a header, repeated at the top of every piece.
+  public var headerRecords: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_PutFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The first message only.
+  public var target: Pfs_PutFileTarget {
+    get {_target ?? Pfs_PutFileTarget()}
+    set {_target = newValue}
+  }
+  /// Returns true if `target` has been explicitly set.
+  public var hasTarget: Bool {self._target != nil}
+  /// Clears the value of `target`. Subsequent reads from it will return its default value.
+  public mutating func clearTarget() {self._target = nil}
+
+  /// Which file in flight this message is about (0..63).
+  public var slot: UInt32 = 0
+
+  /// Opens a file on `slot`, which must be free.
+  public var header: Pfs_PutFileHeader {
+    get {_header ?? Pfs_PutFileHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  /// Bytes of the slot's file, in order; at most 4 MiB per message.
+  public var data: Data = Data()
+
+  /// The slot's file is complete; the slot is free again.
+  public var end: Bool = false
+
+  /// Deletes this path in the same write (no slot).
+  public var deletePath: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _target: Pfs_PutFileTarget? = nil
+  fileprivate var _header: Pfs_PutFileHeader? = nil
+}
+
+public nonisolated struct Pfs_PutFileResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The commit the files are in: a new finished commit, or the open commit they were staged into.
+  public var commit: Pfs_Commit {
+    get {_commit ?? Pfs_Commit()}
+    set {_commit = newValue}
+  }
+  /// Returns true if `commit` has been explicitly set.
+  public var hasCommit: Bool {self._commit != nil}
+  /// Clears the value of `commit`. Subsequent reads from it will return its default value.
+  public mutating func clearCommit() {self._commit = nil}
+
+  /// Whether the call made `commit` (true) or wrote into an open commit (false).
+  public var newCommit: Bool = false
+
+  /// Files written (each split piece counts) and their bytes.
+  public var files: UInt64 = 0
+
+  public var bytes: UInt64 = 0
+
+  /// Chunks stored with fewer copies than the replication factor (repair adds the rest).
+  public var underReplicatedChunks: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _commit: Pfs_Commit? = nil
+}
+
+public nonisolated struct Pfs_DeleteFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  /// A branch or the id of an open commit, as in PutFileTarget.
+  public var ref: String = String()
+
+  public var paths: [String] = []
+
+  public var description_p: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_CopyFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var srcRepo: String = String()
+
+  /// Any commit: a branch head, an id, ancestry such as master^. A directory must come from a finished
+  /// commit.
+  public var srcRef: String = String()
+
+  public var srcPath: String = String()
+
+  public var dstRepo: String = String()
+
+  /// A branch or the id of an open commit, as in PutFileTarget.
+  public var dstRef: String = String()
+
+  public var dstPath: String = String()
+
+  public var description_p: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_GetFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  public var ref: String = String()
+
+  public var path: String = String()
+
+  /// Every file under a directory; without it a directory is INVALID_ARGUMENT.
+  public var recursive: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_GetFileResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// With `recursive`: starts each file (its bytes follow).
+  public var file: Pfs_FileInfo {
+    get {_file ?? Pfs_FileInfo()}
+    set {_file = newValue}
+  }
+  /// Returns true if `file` has been explicitly set.
+  public var hasFile: Bool {self._file != nil}
+  /// Clears the value of `file`. Subsequent reads from it will return its default value.
+  public mutating func clearFile() {self._file = nil}
+
+  /// The current file's bytes, in order; at most 2 MiB per message.
+  public var data: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _file: Pfs_FileInfo? = nil
+}
+
+public nonisolated struct Pfs_InspectFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  public var ref: String = String()
+
+  public var path: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_ListFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  public var ref: String = String()
+
+  /// Default "/".
+  public var path: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_GlobFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  public var ref: String = String()
+
+  /// `*`, `?` and `[...]` within a component, `**` across components, `{a,b}` alternatives.
+  public var pattern: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_DiffFileRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var newRepo: String = String()
+
+  public var newRef: String = String()
+
+  /// Default "/": the whole commit.
+  public var newPath: String = String()
+
+  /// The old side; all empty: the new commit's parent at the same path.
+  public var oldRepo: String = String()
+
+  public var oldRef: String = String()
+
+  public var oldPath: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_DiffFileResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var type: Pfs_DiffType = .unspecified
+
+  /// Set for added and modified files.
+  public var newFile: Pfs_FileInfo {
+    get {_newFile ?? Pfs_FileInfo()}
+    set {_newFile = newValue}
+  }
+  /// Returns true if `newFile` has been explicitly set.
+  public var hasNewFile: Bool {self._newFile != nil}
+  /// Clears the value of `newFile`. Subsequent reads from it will return its default value.
+  public mutating func clearNewFile() {self._newFile = nil}
+
+  /// Set for deleted and modified files.
+  public var oldFile: Pfs_FileInfo {
+    get {_oldFile ?? Pfs_FileInfo()}
+    set {_oldFile = newValue}
+  }
+  /// Returns true if `oldFile` has been explicitly set.
+  public var hasOldFile: Bool {self._oldFile != nil}
+  /// Clears the value of `oldFile`. Subsequent reads from it will return its default value.
+  public mutating func clearOldFile() {self._oldFile = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _newFile: Pfs_FileInfo? = nil
+  fileprivate var _oldFile: Pfs_FileInfo? = nil
+}
+
+public nonisolated struct Pfs_WaitCommitRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  public var ref: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Pfs_SubscribeCommitRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var repo: String = String()
+
+  public var branch: String = String()
+
+  /// Only commits finished after the call starts.
+  public var newOnly: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Pfs_PutObjectRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -570,6 +1098,18 @@ fileprivate nonisolated let _protobuf_package = "pfs"
 
 nonisolated extension Pfs_CommitState: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0COMMIT_STATE_UNSPECIFIED\0\u{1}COMMIT_STATE_OPEN\0\u{1}COMMIT_STATE_FINISHED\0")
+}
+
+nonisolated extension Pfs_FileType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0FILE_TYPE_UNSPECIFIED\0\u{1}FILE_TYPE_FILE\0\u{1}FILE_TYPE_DIR\0")
+}
+
+nonisolated extension Pfs_SplitFormat: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SPLIT_FORMAT_NONE\0\u{1}SPLIT_FORMAT_LINE\0\u{1}SPLIT_FORMAT_JSON\0\u{1}SPLIT_FORMAT_CSV\0")
+}
+
+nonisolated extension Pfs_DiffType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DIFF_TYPE_UNSPECIFIED\0\u{1}DIFF_TYPE_ADDED\0\u{1}DIFF_TYPE_DELETED\0\u{1}DIFF_TYPE_MODIFIED\0")
 }
 
 nonisolated extension Pfs_Branch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -699,7 +1239,7 @@ nonisolated extension Pfs_RepoInfo: SwiftProtobuf.Message, SwiftProtobuf._Messag
 
 nonisolated extension Pfs_CommitInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CommitInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}repo\0\u{1}branch\0\u{3}parent_id\0\u{3}child_ids\0\u{1}state\0\u{3}started_unix_nanos\0\u{3}finished_unix_nanos\0\u{1}provenance\0\u{3}size_bytes\0\u{3}root_tree_id\0\u{1}description\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}repo\0\u{1}branch\0\u{3}parent_id\0\u{3}child_ids\0\u{1}state\0\u{3}started_unix_nanos\0\u{3}finished_unix_nanos\0\u{1}provenance\0\u{3}size_bytes\0\u{3}root_tree_id\0\u{1}description\0\u{3}staged_paths\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -719,6 +1259,7 @@ nonisolated extension Pfs_CommitInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
       case 10: try { try decoder.decodeSingularUInt64Field(value: &self.sizeBytes) }()
       case 11: try { try decoder.decodeSingularStringField(value: &self.rootTreeID) }()
       case 12: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      case 13: try { try decoder.decodeSingularUInt64Field(value: &self.stagedPaths) }()
       default: break
       }
     }
@@ -761,6 +1302,9 @@ nonisolated extension Pfs_CommitInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if !self.description_p.isEmpty {
       try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 12)
     }
+    if self.stagedPaths != 0 {
+      try visitor.visitSingularUInt64Field(value: self.stagedPaths, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -777,6 +1321,7 @@ nonisolated extension Pfs_CommitInfo: SwiftProtobuf.Message, SwiftProtobuf._Mess
     if lhs.sizeBytes != rhs.sizeBytes {return false}
     if lhs.rootTreeID != rhs.rootTreeID {return false}
     if lhs.description_p != rhs.description_p {return false}
+    if lhs.stagedPaths != rhs.stagedPaths {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1413,6 +1958,751 @@ nonisolated extension Pfs_DeleteBranchResponse: SwiftProtobuf.Message, SwiftProt
   }
 
   public static func ==(lhs: Pfs_DeleteBranchResponse, rhs: Pfs_DeleteBranchResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_FileInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FileInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}commit\0\u{1}path\0\u{1}type\0\u{3}size_bytes\0\u{1}id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._commit) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.type) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.sizeBytes) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.id) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._commit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
+    }
+    if self.type != .unspecified {
+      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 3)
+    }
+    if self.sizeBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.sizeBytes, fieldNumber: 4)
+    }
+    if !self.id.isEmpty {
+      try visitor.visitSingularStringField(value: self.id, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_FileInfo, rhs: Pfs_FileInfo) -> Bool {
+    if lhs._commit != rhs._commit {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.type != rhs.type {return false}
+    if lhs.sizeBytes != rhs.sizeBytes {return false}
+    if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_PutFileTarget: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutFileTarget"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}description\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 2)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_PutFileTarget, rhs: Pfs_PutFileTarget) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.ref != rhs.ref {return false}
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_PutFileHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutFileHeader"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}path\0\u{1}append\0\u{1}split\0\u{3}target_file_datums\0\u{3}target_file_bytes\0\u{3}header_records\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.append) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.split) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.targetFileDatums) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.targetFileBytes) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.headerRecords) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 1)
+    }
+    if self.append != false {
+      try visitor.visitSingularBoolField(value: self.append, fieldNumber: 2)
+    }
+    if self.split != .none {
+      try visitor.visitSingularEnumField(value: self.split, fieldNumber: 3)
+    }
+    if self.targetFileDatums != 0 {
+      try visitor.visitSingularUInt64Field(value: self.targetFileDatums, fieldNumber: 4)
+    }
+    if self.targetFileBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.targetFileBytes, fieldNumber: 5)
+    }
+    if self.headerRecords != 0 {
+      try visitor.visitSingularUInt64Field(value: self.headerRecords, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_PutFileHeader, rhs: Pfs_PutFileHeader) -> Bool {
+    if lhs.path != rhs.path {return false}
+    if lhs.append != rhs.append {return false}
+    if lhs.split != rhs.split {return false}
+    if lhs.targetFileDatums != rhs.targetFileDatums {return false}
+    if lhs.targetFileBytes != rhs.targetFileBytes {return false}
+    if lhs.headerRecords != rhs.headerRecords {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_PutFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}target\0\u{1}slot\0\u{1}header\0\u{1}data\0\u{1}end\0\u{3}delete_path\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._target) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.slot) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.end) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.deletePath) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._target {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.slot != 0 {
+      try visitor.visitSingularUInt32Field(value: self.slot, fieldNumber: 2)
+    }
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 4)
+    }
+    if self.end != false {
+      try visitor.visitSingularBoolField(value: self.end, fieldNumber: 5)
+    }
+    if !self.deletePath.isEmpty {
+      try visitor.visitSingularStringField(value: self.deletePath, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_PutFileRequest, rhs: Pfs_PutFileRequest) -> Bool {
+    if lhs._target != rhs._target {return false}
+    if lhs.slot != rhs.slot {return false}
+    if lhs._header != rhs._header {return false}
+    if lhs.data != rhs.data {return false}
+    if lhs.end != rhs.end {return false}
+    if lhs.deletePath != rhs.deletePath {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_PutFileResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".PutFileResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}commit\0\u{3}new_commit\0\u{1}files\0\u{1}bytes\0\u{3}under_replicated_chunks\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._commit) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.newCommit) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.files) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.bytes) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.underReplicatedChunks) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._commit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.newCommit != false {
+      try visitor.visitSingularBoolField(value: self.newCommit, fieldNumber: 2)
+    }
+    if self.files != 0 {
+      try visitor.visitSingularUInt64Field(value: self.files, fieldNumber: 3)
+    }
+    if self.bytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.bytes, fieldNumber: 4)
+    }
+    if self.underReplicatedChunks != 0 {
+      try visitor.visitSingularUInt64Field(value: self.underReplicatedChunks, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_PutFileResponse, rhs: Pfs_PutFileResponse) -> Bool {
+    if lhs._commit != rhs._commit {return false}
+    if lhs.newCommit != rhs.newCommit {return false}
+    if lhs.files != rhs.files {return false}
+    if lhs.bytes != rhs.bytes {return false}
+    if lhs.underReplicatedChunks != rhs.underReplicatedChunks {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_DeleteFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DeleteFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}paths\0\u{1}description\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.paths) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 2)
+    }
+    if !self.paths.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.paths, fieldNumber: 3)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_DeleteFileRequest, rhs: Pfs_DeleteFileRequest) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.ref != rhs.ref {return false}
+    if lhs.paths != rhs.paths {return false}
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_CopyFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CopyFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}src_repo\0\u{3}src_ref\0\u{3}src_path\0\u{3}dst_repo\0\u{3}dst_ref\0\u{3}dst_path\0\u{1}description\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.srcRepo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.srcRef) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.srcPath) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.dstRepo) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.dstRef) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.dstPath) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.srcRepo.isEmpty {
+      try visitor.visitSingularStringField(value: self.srcRepo, fieldNumber: 1)
+    }
+    if !self.srcRef.isEmpty {
+      try visitor.visitSingularStringField(value: self.srcRef, fieldNumber: 2)
+    }
+    if !self.srcPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.srcPath, fieldNumber: 3)
+    }
+    if !self.dstRepo.isEmpty {
+      try visitor.visitSingularStringField(value: self.dstRepo, fieldNumber: 4)
+    }
+    if !self.dstRef.isEmpty {
+      try visitor.visitSingularStringField(value: self.dstRef, fieldNumber: 5)
+    }
+    if !self.dstPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.dstPath, fieldNumber: 6)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_CopyFileRequest, rhs: Pfs_CopyFileRequest) -> Bool {
+    if lhs.srcRepo != rhs.srcRepo {return false}
+    if lhs.srcRef != rhs.srcRef {return false}
+    if lhs.srcPath != rhs.srcPath {return false}
+    if lhs.dstRepo != rhs.dstRepo {return false}
+    if lhs.dstRef != rhs.dstRef {return false}
+    if lhs.dstPath != rhs.dstPath {return false}
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_GetFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}path\0\u{1}recursive\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.recursive) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 2)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 3)
+    }
+    if self.recursive != false {
+      try visitor.visitSingularBoolField(value: self.recursive, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_GetFileRequest, rhs: Pfs_GetFileRequest) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.ref != rhs.ref {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.recursive != rhs.recursive {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_GetFileResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetFileResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}file\0\u{1}data\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._file) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._file {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_GetFileResponse, rhs: Pfs_GetFileResponse) -> Bool {
+    if lhs._file != rhs._file {return false}
+    if lhs.data != rhs.data {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_InspectFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".InspectFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}path\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 2)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_InspectFileRequest, rhs: Pfs_InspectFileRequest) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.ref != rhs.ref {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_ListFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}path\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 2)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_ListFileRequest, rhs: Pfs_ListFileRequest) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.ref != rhs.ref {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_GlobFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GlobFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}pattern\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pattern) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 2)
+    }
+    if !self.pattern.isEmpty {
+      try visitor.visitSingularStringField(value: self.pattern, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_GlobFileRequest, rhs: Pfs_GlobFileRequest) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.ref != rhs.ref {return false}
+    if lhs.pattern != rhs.pattern {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_DiffFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DiffFileRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}new_repo\0\u{3}new_ref\0\u{3}new_path\0\u{3}old_repo\0\u{3}old_ref\0\u{3}old_path\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.newRepo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.newRef) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.newPath) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.oldRepo) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.oldRef) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.oldPath) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.newRepo.isEmpty {
+      try visitor.visitSingularStringField(value: self.newRepo, fieldNumber: 1)
+    }
+    if !self.newRef.isEmpty {
+      try visitor.visitSingularStringField(value: self.newRef, fieldNumber: 2)
+    }
+    if !self.newPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.newPath, fieldNumber: 3)
+    }
+    if !self.oldRepo.isEmpty {
+      try visitor.visitSingularStringField(value: self.oldRepo, fieldNumber: 4)
+    }
+    if !self.oldRef.isEmpty {
+      try visitor.visitSingularStringField(value: self.oldRef, fieldNumber: 5)
+    }
+    if !self.oldPath.isEmpty {
+      try visitor.visitSingularStringField(value: self.oldPath, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_DiffFileRequest, rhs: Pfs_DiffFileRequest) -> Bool {
+    if lhs.newRepo != rhs.newRepo {return false}
+    if lhs.newRef != rhs.newRef {return false}
+    if lhs.newPath != rhs.newPath {return false}
+    if lhs.oldRepo != rhs.oldRepo {return false}
+    if lhs.oldRef != rhs.oldRef {return false}
+    if lhs.oldPath != rhs.oldPath {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_DiffFileResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DiffFileResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{3}new_file\0\u{3}old_file\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.type) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._newFile) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._oldFile) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.type != .unspecified {
+      try visitor.visitSingularEnumField(value: self.type, fieldNumber: 1)
+    }
+    try { if let v = self._newFile {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._oldFile {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_DiffFileResponse, rhs: Pfs_DiffFileResponse) -> Bool {
+    if lhs.type != rhs.type {return false}
+    if lhs._newFile != rhs._newFile {return false}
+    if lhs._oldFile != rhs._oldFile {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_WaitCommitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WaitCommitRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.ref.isEmpty {
+      try visitor.visitSingularStringField(value: self.ref, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_WaitCommitRequest, rhs: Pfs_WaitCommitRequest) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.ref != rhs.ref {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pfs_SubscribeCommitRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SubscribeCommitRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}branch\0\u{3}new_only\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.repo) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.branch) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.newOnly) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.repo.isEmpty {
+      try visitor.visitSingularStringField(value: self.repo, fieldNumber: 1)
+    }
+    if !self.branch.isEmpty {
+      try visitor.visitSingularStringField(value: self.branch, fieldNumber: 2)
+    }
+    if self.newOnly != false {
+      try visitor.visitSingularBoolField(value: self.newOnly, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pfs_SubscribeCommitRequest, rhs: Pfs_SubscribeCommitRequest) -> Bool {
+    if lhs.repo != rhs.repo {return false}
+    if lhs.branch != rhs.branch {return false}
+    if lhs.newOnly != rhs.newOnly {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

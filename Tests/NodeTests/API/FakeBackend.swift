@@ -39,6 +39,9 @@ final class FakeBackend: APIBackend {
     static let token = "s3cret-admin-token"
 
     let metadata = MetadataStateMachine()
+    /// The chunks behind `files`.
+    let chunkIO = MemoryChunkIO()
+    let files: (any FileStorage)?
     let version = "0.0.0-test"
     let nodeID: UInt64 = 7
     let adminTokenSHA256: [UInt8] = [117, 114, 36, 186, 55, 112, 30, 21, 92, 33, 26, 45, 194, 237, 93, 235,
@@ -52,6 +55,7 @@ final class FakeBackend: APIBackend {
         status.leader = 7
         status.role = .leader
         self.status = Mutex(status)
+        files = ChunkFileStorage(io: chunkIO, cache: TreeObjectCache())
     }
 
     /// Every proposal received, retries included.

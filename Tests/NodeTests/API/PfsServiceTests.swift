@@ -94,7 +94,7 @@ import Testing
         let commit = try await harness.startCommit("images")
         #expect(commit.repo == "images" && commit.branch == "master")
         #expect(commit.id.count == 32 && (try? CommitID(commit.id)) != nil)
-        guard case .startCommit(_, _, nil, let id, let startedAt) = harness.backend.proposals.last?.command else {
+        guard case .startCommit(_, _, nil, let id, let startedAt, _) = harness.backend.proposals.last?.command else {
             Issue.record("proposed \(harness.backend.proposals)")
             return
         }

@@ -1,0 +1,102 @@
+import PFS
+import Replication
+
+/// The bytes of one file, or of every file of a walk, in order, with reads ahead: up to `chunksAhead`
+/// chunks are fetched (verified) at once, and the objects of up to `objectsAhead` coming files are
+/// loaded meanwhile, so a directory of many small files streams without a round trip per file.
+///
+/// Memory: at most `chunksAhead` chunks (≤ 4 MiB each) and `objectsAhead` chunk lists in flight.
+struct FilePipeline {
+    /// What the consumer gets, in order: each file's entry, then its bytes.
+    enum Item {
+        case file(TreeEntry)
+        case bytes([UInt8])
+    }
+
+    private enum Queued {
+        case file(TreeEntry)
+        case chunk(Task<[UInt8], any Error>)
+    }
+
+    let io: any ChunkIO
+    let reader: TreeReader
+    var chunksAhead = 8
+    var objectsAhead = 16
+
+    private var single: TreeEntry?
+    private var walk: TreeWalk.Iterator?
+    private var walkDone = false
+    private var objects: [(TreeEntry, Task<FileObject, any Error>)] = []
+    private var current: (pieces: [FileObject.Piece], next: Int)?
+    private var queued: [Queued] = []
+    private var chunksQueued = 0
+
+    /// A pipeline over one file (`single`) or over the files of `walk`.
+    init(io: any ChunkIO, reader: TreeReader, single: TreeEntry?, walk: TreeWalk.Iterator?) {
+        self.io = io
+        self.reader = reader
+        self.single = single
+        self.walk = walk
+        walkDone = walk == nil
+    }
+
+    /// The next item; nil at the end.
+    mutating func next() async throws -> Item? {
+        try await refill()
+        guard !queued.isEmpty else { return nil }
+        switch queued.removeFirst() {
+        case .file(let entry):
+            return .file(entry)
+        case .chunk(let task):
+            chunksQueued -= 1
+            return .bytes(try await task.value)
+        }
+    }
+
+    /// Stops every read in flight.
+    func cancel() {
+        for item in queued { if case .chunk(let task) = item { task.cancel() } }
+        for (_, task) in objects { task.cancel() }
+    }
+
+    private mutating func refill() async throws {
+        while chunksQueued < chunksAhead {
+            if var file = current, file.next < file.pieces.count {
+                let chunk = file.pieces[file.next].chunk
+                file.next += 1
+                current = file
+                let io = self.io
+                queued.append(.chunk(Task { try await io.read(chunk) }))
+                chunksQueued += 1
+                continue
+            }
+            current = nil
+            try await prefetchObjects()
+            guard !objects.isEmpty else { return }
+            let (entry, task) = objects.removeFirst()
+            let object = try await task.value
+            guard object.sizeBytes == entry.sizeBytes else {
+                throw PFSError.malformed("\(entry.path): the tree says \(entry.sizeBytes) bytes, its file object \(object.sizeBytes)")
+            }
+            queued.append(.file(entry))
+            current = (object.pieces, 0)
+        }
+    }
+
+    private mutating func prefetchObjects() async throws {
+        while objects.count < objectsAhead {
+            let entry: TreeEntry
+            if let file = single {
+                single = nil
+                entry = file
+            } else if !walkDone, let next = try await walk!.next() {
+                entry = next
+            } else {
+                walkDone = true
+                return
+            }
+            let reader = self.reader
+            objects.append((entry, Task { try await reader.fileObject(entry.id) }))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import GRPCCore
+import PFS
+import Replication
+
+/// Chunk I/O as file operations need it: the replicated chunk store on a node (`NodeChunkIO`), a
+/// dictionary in tests.
+protocol ChunkIO: Sendable {
+    /// Threads for CPU work (chunking, hashing, compression), off the cooperative pool.
+    var cpu: BlockingExecutor { get }
+    /// Stores `frames` on their replicas; one receipt per frame. Throws an `RPCError` (unavailable,
+    /// resource exhausted) when some frame is held by fewer than W replicas.
+    func write(_ frames: [ChunkFrame]) async throws -> [WriteReceipt]
+    /// A chunk's bytes, verified; `RPCError` not found when no live member holds a good copy.
+    func read(_ id: ChunkID) async throws -> [UInt8]
+}
+
+/// Where file contents and file trees live, as the file API handlers see them.
+protocol FileStorage: ChunkIO {
+    /// Tree and file objects, verified, through the node's tree cache.
+    var trees: TreeReader { get }
+    /// Built trees of open commits.
+    var openTrees: OpenCommitTrees { get }
+}
+
+/// Tree objects as chunks: a store is one frame written to its replicas, durable before it returns
+/// (the tree builder proposes the root right after).
+struct ChunkTreeStore: TreeObjectStore {
+    let io: any ChunkIO
+
+    func load(_ id: ChunkID) async throws -> [UInt8] {
+        try await io.read(id)
+    }
+
+    func store(_ bytes: [UInt8]) async throws -> ChunkID {
+        let frame = await io.cpu.run { ChunkFrame(encoding: bytes) }
+        _ = try await io.write([frame])
+        return frame.id
+    }
+}
+
+/// A `FileStorage` over any chunk I/O: the trees are objects in the same chunks.
+struct ChunkFileStorage: FileStorage {
+    let io: any ChunkIO
+    let trees: TreeReader
+    let openTrees: OpenCommitTrees
+
+    init(io: any ChunkIO, cache: TreeObjectCache?, openTrees: OpenCommitTrees = OpenCommitTrees()) {
+        self.io = io
+        self.openTrees = openTrees
+        trees = TreeReader(store: ChunkTreeStore(io: io), cache: cache)
+    }
+
+    var cpu: BlockingExecutor { io.cpu }
+
+    func write(_ frames: [ChunkFrame]) async throws -> [WriteReceipt] {
+        try await io.write(frames)
+    }
+
+    func read(_ id: ChunkID) async throws -> [UInt8] {
+        try await io.read(id)
+    }
+}
+
+/// The node's replicated chunk store as `ChunkIO`.
+struct NodeChunkIO: ChunkIO {
+    let chunks: NodeChunks
+
+    var cpu: BlockingExecutor { chunks.cpu }
+
+    func write(_ frames: [ChunkFrame]) async throws -> [WriteReceipt] {
+        let live = chunks.liveMembers()
+        guard !live.isEmpty else {
+            throw RPCError(code: .unavailable, message: "no live member is known yet (the cluster is starting); retry")
+        }
+        do { return try await chunks.writer().write(frames, live: live) } catch {
+            throw ObjectService.rpcError(error, what: "writing chunks")
+        }
+    }
+
+    func read(_ id: ChunkID) async throws -> [UInt8] {
+        do { return try await chunks.reader().readBytes(id, live: chunks.liveMembers()) } catch {
+            throw ObjectService.rpcError(error, what: "chunk \(id.hex)")
+        }
+    }
+}
