@@ -116,6 +116,7 @@ let package = Package(
         // Starts real pachd processes (the built executables, found at run time) and drives them with
         // pachctl; no project module dependencies, so it tests only what a user sees (Crypto: SHA-256 of
         // the data it writes and reads back).
-        .testTarget(name: "IntegrationTests", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "IntegrationTests", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                    exclude: ["testdata"]),
     ]
 )

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PachAPI
 import PachctlKit
 
@@ -142,6 +143,71 @@ struct DeleteCommit: AsyncParsableCommand {
         let session = try Session(global)
         _ = try await session.run { clients in
             try await clients.pfs.deleteCommit(request, options: clients.options)
+        }
+    }
+}
+
+/// `pachctl wait commit REPO@REF` (Pachyderm's flush-commit).
+struct WaitCommit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commit",
+        abstract: "Wait until a commit and every commit downstream of it are finished, then list them.",
+        discussion: "Downstream: the commits whose provenance holds this one, transitively. Waits as long as it "
+            + "takes unless --timeout is given.")
+
+    @Argument(help: "REPO@REF")
+    var commit: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let ref = try CommitRef.parse(commit)
+        var request = Pfs_WaitCommitRequest()
+        request.repo = ref.repo
+        request.ref = ref.ref
+        let session = try Session(global)
+        let commits = try await session.run { clients in
+            try await clients.pfs.waitCommit(request, options: clients.transferOptions(timeout: global.timeout)) { response in
+                var all: [Pfs_CommitInfo] = []
+                for try await info in response.messages { all.append(info) }
+                return all
+            }
+        }
+        session.write(session.presenter.commits(commits))
+    }
+}
+
+/// `pachctl subscribe commit REPO@BRANCH [--new]`: runs until interrupted.
+struct SubscribeCommit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "commit",
+        abstract: "Print the finished commits of a branch, oldest first, then each new one as it is finished.")
+
+    @Argument(help: "REPO@BRANCH")
+    var branch: String
+
+    @Flag(name: .customLong("new"), help: "Only commits finished from now on.")
+    var newOnly = false
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let target = try BranchRef.parse(branch)
+        var request = Pfs_SubscribeCommitRequest()
+        request.repo = target.repo
+        request.branch = target.branch
+        request.newOnly = newOnly
+        let session = try Session(global)
+        let presenter = session.presenter
+        let printed = StdinOnce()
+        // Lines are printed as they come, so a retry on another node would repeat them: none after the first.
+        try await session.run { clients in
+            try await clients.pfs.subscribeCommit(request, options: clients.transferOptions(timeout: global.timeout)) { response in
+                for try await info in response.messages {
+                    _ = printed.take()
+                    session.writeNow(presenter.subscribedCommit(info))
+                }
+            }
         }
     }
 }

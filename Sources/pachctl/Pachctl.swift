@@ -20,7 +20,7 @@ struct Pachctl: AsyncParsableCommand {
         subcommands: [
             VersionCommand.self, ClusterCommand.self, CreateCommand.self, ListCommand.self,
             InspectCommand.self, DeleteCommand.self, StartCommand.self, FinishCommand.self, PutCommand.self,
-            GetCommand.self,
+            GetCommand.self, GlobCommand.self, CopyCommand.self, DiffCommand.self, WaitCommand.self, SubscribeCommand.self,
         ]
     )
 }
@@ -63,8 +63,9 @@ enum PachctlMain {
 
 /// The command words of an argument list, for the help hint of a usage error ("list commit").
 enum CommandPath {
-    static let verbs: Set<String> = ["version", "cluster", "create", "list", "inspect", "delete", "start", "finish"]
-    static let nouns: Set<String> = ["repo", "commit", "branch", "status"]
+    static let verbs: Set<String> = ["version", "cluster", "create", "list", "inspect", "delete", "start", "finish", "put",
+                                     "get", "glob", "copy", "diff", "wait", "subscribe"]
+    static let nouns: Set<String> = ["repo", "commit", "branch", "status", "file", "object"]
 
     static func words(of arguments: [String]) -> String {
         var words: [String] = []

@@ -5,6 +5,10 @@ import GRPCNIOTransportHTTP2
 import PachAPI
 import PachctlKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 extension OutputFormat: ExpressibleByArgument {}
 
 /// The options every command that talks to the cluster takes: the connection, and the report format.
@@ -127,5 +131,16 @@ struct Session {
     /// Writes a command's output; nothing for an empty string.
     func write(_ text: String) {
         if !text.isEmpty { print(text, terminator: "") }
+    }
+
+    /// Writes at once, unbuffered, for output that arrives over time (`subscribe commit` into a pipe).
+    func writeNow(_ text: String) {
+        let bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+            if written <= 0 { return }
+            offset += written
+        }
     }
 }

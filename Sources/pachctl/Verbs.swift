@@ -15,30 +15,30 @@ struct CreateCommand: AsyncParsableCommand {
 
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List repos, commits or branches.",
-        subcommands: [ListRepo.self, ListCommit.self, ListBranch.self])
+        commandName: "list", abstract: "List repos, commits, branches or files.",
+        subcommands: [ListRepo.self, ListCommit.self, ListBranch.self, ListFile.self])
 }
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "inspect", abstract: "Show one repo, commit, branch or object in detail.",
-        subcommands: [InspectRepo.self, InspectCommit.self, InspectBranch.self, InspectObject.self])
+        commandName: "inspect", abstract: "Show one repo, commit, branch, file or object in detail.",
+        subcommands: [InspectRepo.self, InspectCommit.self, InspectBranch.self, InspectFile.self, InspectObject.self])
 }
 
 struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "delete", abstract: "Delete a repo, commit or branch.",
-        subcommands: [DeleteRepo.self, DeleteCommit.self, DeleteBranch.self])
+        commandName: "delete", abstract: "Delete a repo, commit, branch or files.",
+        subcommands: [DeleteRepo.self, DeleteCommit.self, DeleteBranch.self, DeleteFile.self])
 }
 
 struct PutCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "put", abstract: "Store data.", subcommands: [PutObject.self])
+        commandName: "put", abstract: "Store data.", subcommands: [PutFile.self, PutObject.self])
 }
 
 struct GetCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "get", abstract: "Read data back.", subcommands: [GetObject.self])
+        commandName: "get", abstract: "Read data back.", subcommands: [GetFile.self, GetObject.self])
 }
 
 struct StartCommand: AsyncParsableCommand {
@@ -49,4 +49,29 @@ struct StartCommand: AsyncParsableCommand {
 struct FinishCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "finish", abstract: "Finish a commit.", subcommands: [FinishCommit.self])
+}
+
+struct GlobCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "glob", abstract: "Match files with a glob pattern.", subcommands: [GlobFile.self])
+}
+
+struct CopyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy", abstract: "Copy files by reference.", subcommands: [CopyFile.self])
+}
+
+struct DiffCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff", abstract: "Compare two commits' files.", subcommands: [DiffFile.self])
+}
+
+struct WaitCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait", abstract: "Wait for a commit and everything downstream of it.", subcommands: [WaitCommit.self])
+}
+
+struct SubscribeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subscribe", abstract: "Follow a branch's commits as they are finished.", subcommands: [SubscribeCommit.self])
 }

@@ -215,16 +215,7 @@ extension PfsService {
 
     /// The status for a failed read of trees or chunks.
     static func readError(_ error: any Error) -> RPCError {
-        switch error {
-        case let rpc as RPCError: return rpc
-        case let pfs as PFSError:
-            if case .malformed = pfs {
-                return RPCError(code: .dataLoss, message: "a stored tree object is damaged: \(pfs)")
-            }
-            return StatusMapping.rpcError(for: pfs)
-        case let missing as TreeStoreError: return RPCError(code: .notFound, message: missing.description)
-        default: return RPCError(code: .internalError, message: "reading files: \(error)")
-        }
+        StatusMapping.rpcError(forFiles: error)
     }
 
     static func dataMessage(_ data: Data) -> Pfs_GetFileResponse {

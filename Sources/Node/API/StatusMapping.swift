@@ -38,6 +38,21 @@ enum StatusMapping {
         }
     }
 
+    /// The status for a failure while reading or building file trees: a PFS refusal as usual, a damaged
+    /// stored object as DATA_LOSS, a missing one as NOT_FOUND; chunk-store failures are already statuses.
+    static func rpcError(forFiles error: any Error) -> RPCError {
+        switch error {
+        case let rpc as RPCError: return rpc
+        case let pfs as PFSError:
+            if case .malformed = pfs {
+                return RPCError(code: .dataLoss, message: "a stored tree or file object is damaged: \(pfs)")
+            }
+            return rpcError(for: pfs)
+        case let missing as TreeStoreError: return RPCError(code: .notFound, message: missing.description)
+        default: return RPCError(code: .internalError, message: "reading files: \(error)")
+        }
+    }
+
     /// What a user reads when the cluster cannot take the call now.
     static let unavailableMessage =
         "the cluster has no reachable leader or did not answer in time; retry (check `pachctl cluster status`)"

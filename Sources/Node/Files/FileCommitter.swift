@@ -65,7 +65,10 @@ struct FileCommitter: Sendable {
                 return try await stage(intents, into: .commit(head.id, in: key.repo), session: nextSession)
             }
             let base = try Self.root(head?.rootTreeID ?? "")
-            let built = try await NewCommitResolver.build(base: base, intents: intents, reader: trees)
+            let built: TreeBuilder.Result
+            do { built = try await NewCommitResolver.build(base: base, intents: intents, reader: trees) } catch {
+                throw StatusMapping.rpcError(forFiles: error)
+            }
             var generator = SystemRandomNumberGenerator()
             let stamp = now()
             let command = MetadataCommand.commitFiles(
@@ -103,8 +106,8 @@ struct FileCommitter: Sendable {
             do {
                 batch = try await StagedResolver.nextBatch(intents[done...], view: commitView, commit: view.commit.id,
                                                            nextPiece: &nextPiece)
-            } catch let error as PFSError {
-                throw StatusMapping.rpcError(for: error)
+            } catch {
+                throw StatusMapping.rpcError(forFiles: error)
             }
             let command = MetadataCommand.stageFiles(.commit(view.commit.id, in: ref.repo), basedOn: view.staged.version,
                                                      writes: batch.writes, guards: batch.guards)
