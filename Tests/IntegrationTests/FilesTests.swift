@@ -124,3 +124,61 @@ extension IntegrationTests {
         }
     }
 }
+
+extension IntegrationTests {
+    /// Chunk GC on real nodes, with a short interval and grace period.
+    @Suite("Garbage collection")
+    struct GarbageCollection {
+        @Test("deleted data is reclaimed on every node; referenced data and an upload in flight are never collected")
+        func reclaimsOnlyWhatNothingReferences() async throws {
+            try await TestCluster.with(nodes: 3, extraArguments: ["--gc-interval", "1s", "--gc-grace", "3s"]) { cluster in
+                try await cluster.pachctlOK(["create", "repo", "keep"], via: [1])
+                try await cluster.pachctlOK(["create", "repo", "tmp"], via: [1])
+                let kept = try Payload.write(bytes: 2 << 20, seed: 11, in: cluster.root)
+                let doomed = try Payload.write(bytes: 6 << 20, seed: 12, in: cluster.root)
+                try await cluster.pachctlOK(["put", "file", "keep@master:/k", "-f", kept.path], via: [1])
+                let keptFiles = cluster.founders.map { Set(Payload.chunkFiles(of: $0)) }
+                try await cluster.pachctlOK(["put", "file", "tmp@master:/d", "-f", doomed.path], via: [2])
+                // The deleted repo's chunks and tree objects: what each node gained with its one commit.
+                let doomedFiles = zip(cluster.founders, keptFiles).map { Set(Payload.chunkFiles(of: $0)).subtracting($1) }
+                #expect(doomedFiles.allSatisfy { $0.count >= 6 }, "\(doomedFiles.map(\.count))")
+                try await cluster.pachctlOK(["delete", "repo", "tmp"], via: [3])
+
+                // An upload that outlasts the grace period, racing the passes: its early chunks are older
+                // than the grace period before its commit refers to them.
+                let slow = try Payload.write(bytes: 120 << 20, seed: 13, in: cluster.root)
+                let put = try await cluster.pachctl(["put", "file", "keep@master:/slow", "-f", slow.path], via: [1],
+                                                    timeout: .seconds(180))
+                #expect(put.succeeded, "\(put)")
+
+                let deadline = ContinuousClock.now + .seconds(40)
+                var left = doomedFiles.map(\.count)
+                while ContinuousClock.now < deadline {
+                    left = doomedFiles.map { $0.filter { FileManager.default.fileExists(atPath: $0) }.count }
+                    if left.allSatisfy({ $0 == 0 }) { break }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+                #expect(left.allSatisfy { $0 == 0 }, "the deleted repo's chunks left on each node: \(left)")
+                for (node, files) in zip(cluster.founders, keptFiles) {
+                    #expect(files.allSatisfy { FileManager.default.fileExists(atPath: $0) }, "node \(node.id) lost a kept chunk")
+                }
+                for node in [1, 2, 3] {
+                    let out = "\(cluster.root)/k-\(node)"
+                    try await cluster.pachctlOK(["get", "file", "keep@master:/k", "-o", out], via: [node])
+                    #expect(try Payload.sha256(of: out) == kept.sha256, "node \(node)")
+                }
+                let slowOut = cluster.root + "/slow.out"
+                try await cluster.pachctlOK(["get", "file", "keep@master:/slow", "-o", slowOut], via: [2])
+                #expect(try Payload.sha256(of: slowOut) == slow.sha256, "GC took chunks of the upload in flight")
+                // Deletions are counted by the leader that ran the pass: sum over the nodes.
+                var deleted = 0.0
+                for node in cluster.founders {
+                    deleted += try await MetricsScrape.samples(port: node.metricsPort)["pachd_chunk_gc_deleted_total"] ?? 0
+                }
+                #expect(deleted >= Double(doomedFiles.map(\.count).reduce(0, +)), "\(deleted)")
+                try? FileManager.default.removeItem(atPath: slow.path)
+                try? FileManager.default.removeItem(atPath: slowOut)
+            }
+        }
+    }
+}

@@ -100,7 +100,7 @@ import Testing
         #expect(restored.encoded() == fixture.state.encoded())
         let view = try restored.fileView(ref("images@\(open.id)"))
         #expect(view.staged.version == 1 && view.staged.contentCount == 2)
-        #expect(restored.gcRoots().staged.sorted() == [fileID(1), fileID(9)].sorted())
+        #expect(restored.gcRoots().staged.map(\.id).sorted() == [fileID(1), fileID(9)].sorted())
     }
 
     @Test func downstreamCommitsFollowProvenanceTransitively() throws {

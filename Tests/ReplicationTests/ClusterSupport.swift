@@ -46,7 +46,7 @@ final class VirtualTime: Sendable {
 
 /// `ChunkPeers` over real stores with injected faults, counting every call.
 final class FaultyPeers: ChunkPeers {
-    enum Kind: String, Sendable, Hashable { case has, put, get, list, delete }
+    enum Kind: String, Sendable, Hashable { case has, put, get, list, delete, collect, uploads }
 
     struct Call: Sendable, Hashable {
         var kind: Kind
@@ -143,6 +143,18 @@ final class FaultyPeers: ChunkPeers {
 
     func delete(_ ids: [ChunkID], on member: MemberID) async throws(ReplicationError) -> Int {
         try await call(.delete, member) { () async throws(ReplicationError) in try await inner.delete(ids, on: member) }
+    }
+
+    func collect(_ ids: [ChunkID], untouchedForNanos: UInt64, on member: MemberID) async throws(ReplicationError)
+        -> ChunkStore.CollectReport
+    {
+        try await call(.collect, member) { () async throws(ReplicationError) in
+            try await inner.collect(ids, untouchedForNanos: untouchedForNanos, on: member)
+        }
+    }
+
+    func oldestUploadNanos(on member: MemberID) async throws(ReplicationError) -> UInt64? {
+        try await call(.uploads, member) { () async throws(ReplicationError) in try await inner.oldestUploadNanos(on: member) }
     }
 }
 

@@ -37,6 +37,8 @@ extension PfsService {
              try PfsArguments.description(message.description_p))
         }
         let storage = try fileStorage()
+        let inFlight = storage.uploads.begin()
+        defer { inFlight.finish() }
         var session = try CallSession(metadata: request.metadata)
         for _ in 0..<32 {
             try await readPoint(request.metadata, context, rpc: "FinishCommit")

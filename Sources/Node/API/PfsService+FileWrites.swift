@@ -10,6 +10,9 @@ extension PfsService {
     func putFile(request: StreamingServerRequest<Pfs_PutFileRequest>,
                  context: ServerContext) async throws -> ServerResponse<Pfs_PutFileResponse> {
         let storage = try fileStorage()
+        // Until the commit records them, the chunks of this call are referenced by nothing: GC spares them.
+        let inFlight = storage.uploads.begin()
+        defer { inFlight.finish() }
         var uploads = FileUploads(io: storage)
         var target: (target: FileCommitter.Target, repo: RepoName, description: String)?
         let intents: [FileIntent]

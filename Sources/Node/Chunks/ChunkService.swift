@@ -10,6 +10,8 @@ import Replication
 struct ChunkService: Chunkpb_Chunks.SimpleServiceProtocol {
     let identity: PeerIdentity
     let store: AsyncChunkStore
+    /// This node's uploads in flight, for GC's `Uploads` question.
+    var uploads = UploadRegistry()
     let logger: Logger
     var metrics: NodeMetrics?
     /// The most ids one call may name, and the largest page `List` returns.
@@ -119,6 +121,35 @@ struct ChunkService: Chunkpb_Chunks.SimpleServiceProtocol {
         var response = Chunkpb_DeleteResponse()
         do { response.deleted = UInt32(try await store.delete(ids)) } catch { throw Self.rpcError(error) }
         if response.deleted > 0 { logger.info("chunks deleted at a peer's request", metadata: ["chunk.count": "\(response.deleted)"]) }
+        return response
+    }
+
+    func collect(request: Chunkpb_CollectRequest, context: ServerContext) async throws -> Chunkpb_CollectResponse {
+        try identity.check(request.hasHeader ? request.header : nil)
+        let ids = try checkedIDs(request.ids)
+        let untouched = request.untouchedForMs.multipliedReportingOverflow(by: 1_000_000)
+        let report: ChunkStore.CollectReport
+        do {
+            report = try await store.collect(ids, untouchedForNanos: untouched.overflow ? .max : untouched.partialValue)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        var response = Chunkpb_CollectResponse()
+        response.deleted = UInt32(report.deleted)
+        response.deletedBytes = UInt64(report.deletedBytes)
+        response.recentlyUsed = UInt32(report.recentlyUsed)
+        if report.deleted > 0 {
+            logger.info("garbage chunks deleted", metadata: ["chunk.count": "\(report.deleted)", "chunk.bytes": "\(report.deletedBytes)"])
+        }
+        return response
+    }
+
+    func uploads(request: Chunkpb_UploadsRequest, context: ServerContext) async throws -> Chunkpb_UploadsResponse {
+        try identity.check(request.hasHeader ? request.header : nil)
+        let (age, count) = uploads.oldest()
+        var response = Chunkpb_UploadsResponse()
+        response.oldestAgeMs = age / 1_000_000
+        response.inFlight = UInt32(clamping: count)
         return response
     }
 

@@ -39,6 +39,8 @@ final class GRPCChunkPeers: ChunkPeers {
 
     let selfID: NodeID
     let local: AsyncChunkStore
+    /// This node's uploads in flight (GC asks every member for its oldest).
+    let uploads: UploadRegistry
     let identity: PeerIdentity
     let options: PeerLinkOptions
     let transport: GRPCPeerTransport
@@ -47,8 +49,9 @@ final class GRPCChunkPeers: ChunkPeers {
     let metrics: NodeMetrics?
     private let state = Mutex(State())
 
-    init(local: AsyncChunkStore, options: PeerLinkOptions, transport: GRPCPeerTransport, logger: Logger,
-         timeouts: Timeouts = Timeouts(), metrics: NodeMetrics? = nil) {
+    init(local: AsyncChunkStore, uploads: UploadRegistry = UploadRegistry(), options: PeerLinkOptions,
+         transport: GRPCPeerTransport, logger: Logger, timeouts: Timeouts = Timeouts(), metrics: NodeMetrics? = nil) {
+        self.uploads = uploads
         self.timeouts = timeouts
         self.metrics = metrics
         selfID = options.identity.nodeID
@@ -156,6 +159,38 @@ final class GRPCChunkPeers: ChunkPeers {
             try await Chunkpb_Chunks.Client(wrapping: client).delete(request, options: options)
         }
         return Int(response.deleted)
+    }
+
+    func collect(_ ids: [ChunkID], untouchedForNanos: UInt64, on member: MemberID) async throws(ReplicationError)
+        -> ChunkStore.CollectReport
+    {
+        if member == selfID { return try await local.collect(ids, untouchedForNanos: untouchedForNanos) }
+        var request = Chunkpb_CollectRequest()
+        request.header = identity.header(to: member)
+        request.ids = ids.map(ChunkWire.data)
+        request.untouchedForMs = untouchedForNanos / 1_000_000
+        let response = try await call(member, timeout: timeouts.small) { client, options in
+            try await Chunkpb_Chunks.Client(wrapping: client).collect(request, options: options)
+        }
+        var report = ChunkStore.CollectReport()
+        report.deleted = Int(response.deleted)
+        report.deletedBytes = Int(clamping: response.deletedBytes)
+        report.recentlyUsed = Int(response.recentlyUsed)
+        return report
+    }
+
+    func oldestUploadNanos(on member: MemberID) async throws(ReplicationError) -> UInt64? {
+        if member == selfID {
+            let oldest = uploads.oldest()
+            return oldest.count > 0 ? oldest.ageNanos : nil
+        }
+        var request = Chunkpb_UploadsRequest()
+        request.header = identity.header(to: member)
+        let response = try await call(member, timeout: timeouts.small) { client, options in
+            try await Chunkpb_Chunks.Client(wrapping: client).uploads(request, options: options)
+        }
+        guard response.inFlight > 0 else { return nil }
+        return response.oldestAgeMs.multipliedReportingOverflow(by: 1_000_000).partialValue
     }
 
     /// A member's totals (the `Stat` call), for cluster status.

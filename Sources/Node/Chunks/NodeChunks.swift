@@ -22,6 +22,10 @@ final class NodeChunks: Sendable {
         /// How often the background scrub runs, and how many chunks it re-verifies per second.
         var scrubInterval: Duration = .seconds(10)
         var scrubChunksPerSecond = 50
+        /// How often the leader runs garbage collection, and how long a chunk written or reused is
+        /// spared (on top of the age of the oldest upload in flight anywhere).
+        var gcInterval: Duration = .seconds(300)
+        var gcGrace: Duration = .seconds(3600)
     }
 
     let selfID: NodeID
@@ -35,6 +39,7 @@ final class NodeChunks: Sendable {
     let logger: Logger
     let metrics: NodeMetrics?
     private let lastRepair = Mutex<RepairReport?>(nil)
+    private let lastGC = Mutex<GarbageCollector.Report?>(nil)
 
     init(selfID: NodeID, options: Options, store: AsyncChunkStore, peers: GRPCChunkPeers, cpu: BlockingExecutor,
          raft: RaftNode, metadata: MetadataStateMachine, logger: Logger, metrics: NodeMetrics? = nil) {
@@ -101,6 +106,61 @@ final class NodeChunks: Sendable {
                 logger.notice("repair pass", metadata: ["repair.report": "\(report)"])
             }
         }
+    }
+
+    // MARK: Garbage collection
+
+    /// The leader's latest GC pass (nil before the first).
+    var latestGC: GarbageCollector.Report? {
+        lastGC.withLock { $0 }
+    }
+
+    /// This node's uploads in flight.
+    var uploads: UploadRegistry { peers.uploads }
+
+    /// Runs a GC pass every `gcInterval` while this node leads, until cancelled: mark from the metadata's
+    /// roots at a linearizable read point (reading trees through `trees`), then sweep every live member.
+    /// A mark that fails (an object unreadable) sweeps nothing.
+    func runGC(trees: TreeReader) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: options.gcInterval)
+            guard raft.status.role == .leader, raft.status.isRunning else { continue }
+            let report = await collectGarbage(trees: trees)
+            lastGC.withLock { $0 = report }
+            metrics?.gcPass(report)
+            if report.deleted > 0 || !report.failures.isEmpty {
+                logger.notice("gc pass", metadata: ["gc.report": "\(report)"])
+            }
+        }
+    }
+
+    /// One GC pass (see `runGC`).
+    func collectGarbage(trees: TreeReader) async -> GarbageCollector.Report {
+        let markedAt = ChunkStore.monotonicNanos()
+        var failed = GarbageCollector.Report()
+        do { _ = try await raft.linearizableRead() } catch {
+            failed.failures.append("no read point (\(error)); nothing swept")
+            return failed
+        }
+        let roots = metadata.gcRoots()
+        var treeRoots: [ChunkID] = []
+        for hex in roots.treeRoots {
+            guard let id = ChunkID(hex: hex) else {
+                failed.failures.append("a commit records root tree id '\(hex)'; nothing swept")
+                return failed
+            }
+            treeRoots.append(id)
+        }
+        let marked: Set<ChunkID>
+        do {
+            marked = try await GarbageMarker.mark(treeRoots: treeRoots, staged: roots.staged, reader: trees)
+        } catch {
+            failed.failures.append("the mark could not read every object (\(error)); nothing swept")
+            logger.error("gc mark failed; nothing swept", metadata: ["error": "\(error)"])
+            return failed
+        }
+        let collector = GarbageCollector(peers: peers, grace: options.gcGrace, logger: logger)
+        return await collector.sweep(marked: marked, live: liveMembers(), markedAt: markedAt)
     }
 
     /// Re-verifies the local store a slice at a time, every `scrubInterval`, until cancelled. A corrupt

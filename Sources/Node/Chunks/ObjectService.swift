@@ -23,6 +23,8 @@ struct ObjectService: Pfs_ObjectAPI.SimpleServiceProtocol {
 
     func putObject(request: RPCAsyncSequence<Pfs_PutObjectRequest, any Error>,
                    context: ServerContext) async throws -> Pfs_ObjectInfo {
+        let inFlight = chunks.uploads.begin()
+        defer { inFlight.finish() }
         var upload = ObjectUpload(chunks: chunks, batchBytes: batchBytes)
         let stored: (ChunkID, FileObject, [ChunkID: WriteReceipt])
         do {

@@ -99,7 +99,7 @@ enum CommandLineParser {
                      --peers ID=HOST:PORT,... \\
                      --tls-cert FILE --tls-key FILE --tls-ca FILE --admin-token-file FILE \\
                      [--join] [--down-after DURATION] [--replication-factor N] [--repair-interval DURATION] \\
-                     [--chunk-reserve SIZE] [--log-level LEVEL] [--log-file FILE] [--config FILE]
+                     [--gc-interval DURATION] [--gc-grace DURATION] [--chunk-reserve SIZE] [--log-level LEVEL] [--log-file FILE] [--config FILE]
 
           --id                node id, an integer from 1, unique in the cluster
           --data-dir          where the Raft log, snapshots and identity files live
@@ -112,6 +112,8 @@ enum CommandLineParser {
           --down-after        silence after which the leader records a member as down (default 30s)
           --replication-factor  copies of every chunk, R (default 3; fewer while fewer nodes are up)
           --repair-interval   how often the leader checks that every chunk has R copies (default 10s)
+          --gc-interval       how often the leader collects chunks no commit refers to (default 5m)
+          --gc-grace          a chunk written or reused within this long is never collected (default 1h)
           --chunk-reserve     free disk space the chunk store leaves alone (default 1GiB)
           --tls-cert/-key     this node's certificate and key (PEM), signed by the cluster CA
           --tls-ca            the cluster CA certificate (PEM)

@@ -37,6 +37,12 @@ extension NodeConfig {
         if let text = settings[.repairInterval] {
             chunks.repairInterval = try Self.duration(text, flag: ConfigKey.repairInterval.flag)
         }
+        if let text = settings[.gcInterval] {
+            chunks.gcInterval = try Self.duration(text, flag: ConfigKey.gcInterval.flag)
+        }
+        if let text = settings[.gcGrace] {
+            chunks.gcGrace = try Self.duration(text, flag: ConfigKey.gcGrace.flag)
+        }
         if let text = settings[.chunkReserve] {
             chunks.reserveBytes = try Self.size(text, flag: ConfigKey.chunkReserve.flag)
         }

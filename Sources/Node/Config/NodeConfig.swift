@@ -65,6 +65,8 @@ enum ConfigKey: String, CaseIterable, Sendable {
     case downAfter = "down-after"
     case replicationFactor = "replication-factor"
     case repairInterval = "repair-interval"
+    case gcInterval = "gc-interval"
+    case gcGrace = "gc-grace"
     case chunkReserve = "chunk-reserve"
     case tlsCert = "tls-cert"
     case tlsKey = "tls-key"

@@ -12,6 +12,9 @@ protocol ChunkIO: Sendable {
     func write(_ frames: [ChunkFrame]) async throws -> [WriteReceipt]
     /// A chunk's bytes, verified; `RPCError` not found when no live member holds a good copy.
     func read(_ id: ChunkID) async throws -> [UInt8]
+    /// Uploads in flight here: register one while its chunks are not yet referenced by a commit, so GC
+    /// spares them.
+    var uploads: UploadRegistry { get }
 }
 
 /// Where file contents and file trees live, as the file API handlers see them.
@@ -51,6 +54,7 @@ struct ChunkFileStorage: FileStorage {
     }
 
     var cpu: BlockingExecutor { io.cpu }
+    var uploads: UploadRegistry { io.uploads }
 
     func write(_ frames: [ChunkFrame]) async throws -> [WriteReceipt] {
         try await io.write(frames)
@@ -66,6 +70,7 @@ struct NodeChunkIO: ChunkIO {
     let chunks: NodeChunks
 
     var cpu: BlockingExecutor { chunks.cpu }
+    var uploads: UploadRegistry { chunks.uploads }
 
     func write(_ frames: [ChunkFrame]) async throws -> [WriteReceipt] {
         let live = chunks.liveMembers()

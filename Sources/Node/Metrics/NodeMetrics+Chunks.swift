@@ -45,6 +45,19 @@ extension NodeMetrics {
             .increment(by: Int64(count))
     }
 
+    /// One GC pass on the leader: chunks and bytes deleted, passes by outcome.
+    func gcPass(_ report: GarbageCollector.Report) {
+        registry.makeCounter(
+            descriptor: Self.chunk("gc_passes", unit: "total", help: "GC passes run by this node as leader, by outcome."),
+            labels: [("outcome", report.failures.isEmpty ? "complete" : "partial")]).increment()
+        registry.makeCounter(
+            descriptor: Self.chunk("gc_deleted", unit: "total", help: "Unreferenced chunks deleted by GC passes run by this node."))
+            .increment(by: Int64(report.deleted))
+        registry.makeCounter(
+            descriptor: Self.chunk("gc_deleted_bytes", unit: "total", help: "Bytes on disk freed by GC passes run by this node."))
+            .increment(by: Int64(report.deletedBytes))
+    }
+
     /// Refreshes the store and repair gauges.
     func sampleChunks(totals: ChunkTotals, repair: RepairReport?) {
         func gauge(_ name: String, _ help: String) -> Gauge {

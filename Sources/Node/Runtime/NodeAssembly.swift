@@ -66,7 +66,7 @@ struct NodeAssembly: Sendable {
                                   version: PachdVersion.current, apiAddress: options.apiAddress,
                                   peerAddress: options.peerAddress, logger: Self.logger("pachd.peer", like: logger),
                                   membership: membership, chunkStatus: chunks)
-        let chunkService = ChunkService(identity: options.identity, store: chunks.store,
+        let chunkService = ChunkService(identity: options.identity, store: chunks.store, uploads: chunks.uploads,
                                         logger: Self.logger("pachd.chunks", like: logger), metrics: metrics)
         peerServer = NodeServers.peer(address: config.peerAddress, tls: config.tls, services: [service, chunkService])
         let apiLogger = Self.logger("pachd.api", like: logger)

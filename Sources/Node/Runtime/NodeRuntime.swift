@@ -39,6 +39,9 @@ enum NodeRuntime {
             // The leader's repair passes (a no-op on followers).
             group.addTask { await assembly.chunks.runRepair() }
             group.addTask { await assembly.chunks.runScrub() }
+            if let files = assembly.context.files {
+                group.addTask { await assembly.chunks.runGC(trees: files.trees) }
+            }
             if assembly.config.join { group.addTask { await assembly.membership.joinCluster() } }
             let metricsBound = metricsServer.map { " metrics \($0.address)" } ?? ""
             announce("pachd node \(assembly.config.id) serving api \(apiBound) peer \(peerBound)\(metricsBound)")

@@ -76,12 +76,12 @@ extension MetadataState {
 
     /// Every root the chunk store's GC must keep: each finished commit's tree and each open commit's
     /// staged contents, as hex ids (finished roots) and chunk ids (staged), unsorted.
-    public func gcRoots() -> (treeRoots: [String], staged: [ChunkID]) {
+    public func gcRoots() -> (treeRoots: [String], staged: [StagedTree.Content]) {
         var roots: [String] = []
-        var staged: [ChunkID] = []
+        var staged: [StagedTree.Content] = []
         for record in commits.values {
             if !record.rootTreeID.isEmpty { roots.append(record.rootTreeID) }
-            if record.isOpen { staged.append(contentsOf: record.staged.contentIDs) }
+            if record.isOpen { staged.append(contentsOf: record.staged.contents) }
         }
         return (roots, staged)
     }

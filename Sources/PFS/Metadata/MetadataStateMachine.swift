@@ -152,7 +152,7 @@ extension MetadataStateMachine {
     }
 
     /// The GC roots (see `MetadataState.gcRoots`).
-    public func gcRoots() -> (treeRoots: [String], staged: [ChunkID]) {
+    public func gcRoots() -> (treeRoots: [String], staged: [StagedTree.Content]) {
         state.withLock { $0.gcRoots() }
     }
 

@@ -187,16 +187,19 @@ extension StagedTree {
         }
     }
 
-    /// Every content id staged (file objects and copied directories): GC roots.
-    public var contentIDs: [ChunkID] {
-        var result: [ChunkID] = []
+    /// Every content staged (file objects and copied directories): GC roots.
+    public var contents: [Content] {
+        var result: [Content] = []
         func visit(_ node: Node) {
-            if let content = node.content { result.append(content.id) }
+            if let content = node.content { result.append(content) }
             for child in node.children.values { visit(child) }
         }
         visit(root)
         return result
     }
+
+    /// The ids of `contents`.
+    public var contentIDs: [ChunkID] { contents.map(\.id) }
 }
 
 // MARK: Changes

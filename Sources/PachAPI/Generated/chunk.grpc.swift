@@ -109,6 +109,32 @@ public enum Chunkpb_Chunks: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Collect" metadata.
+        public enum Collect: Sendable {
+            /// Request type for "Collect".
+            public typealias Input = Chunkpb_CollectRequest
+            /// Response type for "Collect".
+            public typealias Output = Chunkpb_CollectResponse
+            /// Descriptor for "Collect".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "chunkpb.Chunks"),
+                method: "Collect",
+                type: .unary
+            )
+        }
+        /// Namespace for "Uploads" metadata.
+        public enum Uploads: Sendable {
+            /// Request type for "Uploads".
+            public typealias Input = Chunkpb_UploadsRequest
+            /// Response type for "Uploads".
+            public typealias Output = Chunkpb_UploadsResponse
+            /// Descriptor for "Uploads".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "chunkpb.Chunks"),
+                method: "Uploads",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "chunkpb.Chunks" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             Has.descriptor,
@@ -116,7 +142,9 @@ public enum Chunkpb_Chunks: Sendable {
             Get.descriptor,
             List.descriptor,
             Stat.descriptor,
-            Delete.descriptor
+            Delete.descriptor,
+            Collect.descriptor,
+            Uploads.descriptor
         ]
     }
 }
@@ -255,6 +283,44 @@ extension Chunkpb_Chunks {
             request: GRPCCore.StreamingServerRequest<Chunkpb_DeleteRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Chunkpb_DeleteResponse>
+
+        /// Handle the "Collect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Garbage collection: deletes those of `ids` that no writer stored or asked about (Has) within the
+        /// > last `untouched_for_ms`. The age check and the removal are atomic against Has.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Chunkpb_CollectRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Chunkpb_CollectResponse` messages.
+        func collect(
+            request: GRPCCore.StreamingServerRequest<Chunkpb_CollectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Chunkpb_CollectResponse>
+
+        /// Handle the "Uploads" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How long the oldest upload in flight on the callee has been running: GC spares every chunk used
+        /// > more recently than that, so no operation in flight loses a chunk it wrote.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Chunkpb_UploadsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Chunkpb_UploadsResponse` messages.
+        func uploads(
+            request: GRPCCore.StreamingServerRequest<Chunkpb_UploadsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Chunkpb_UploadsResponse>
     }
 
     /// Service protocol for the "chunkpb.Chunks" service.
@@ -377,6 +443,44 @@ extension Chunkpb_Chunks {
             request: GRPCCore.ServerRequest<Chunkpb_DeleteRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Chunkpb_DeleteResponse>
+
+        /// Handle the "Collect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Garbage collection: deletes those of `ids` that no writer stored or asked about (Has) within the
+        /// > last `untouched_for_ms`. The age check and the removal are atomic against Has.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Chunkpb_CollectRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Chunkpb_CollectResponse` message.
+        func collect(
+            request: GRPCCore.ServerRequest<Chunkpb_CollectRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Chunkpb_CollectResponse>
+
+        /// Handle the "Uploads" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How long the oldest upload in flight on the callee has been running: GC spares every chunk used
+        /// > more recently than that, so no operation in flight loses a chunk it wrote.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Chunkpb_UploadsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Chunkpb_UploadsResponse` message.
+        func uploads(
+            request: GRPCCore.ServerRequest<Chunkpb_UploadsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Chunkpb_UploadsResponse>
     }
 
     /// Simple service protocol for the "chunkpb.Chunks" service.
@@ -499,6 +603,44 @@ extension Chunkpb_Chunks {
             request: Chunkpb_DeleteRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Chunkpb_DeleteResponse
+
+        /// Handle the "Collect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Garbage collection: deletes those of `ids` that no writer stored or asked about (Has) within the
+        /// > last `untouched_for_ms`. The age check and the removal are atomic against Has.
+        ///
+        /// - Parameters:
+        ///   - request: A `Chunkpb_CollectRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Chunkpb_CollectResponse` to respond with.
+        func collect(
+            request: Chunkpb_CollectRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Chunkpb_CollectResponse
+
+        /// Handle the "Uploads" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How long the oldest upload in flight on the callee has been running: GC spares every chunk used
+        /// > more recently than that, so no operation in flight loses a chunk it wrote.
+        ///
+        /// - Parameters:
+        ///   - request: A `Chunkpb_UploadsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Chunkpb_UploadsResponse` to respond with.
+        func uploads(
+            request: Chunkpb_UploadsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Chunkpb_UploadsResponse
     }
 }
 
@@ -572,6 +714,28 @@ extension Chunkpb_Chunks.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Chunkpb_Chunks.Method.Collect.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Chunkpb_CollectRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Chunkpb_CollectResponse>(),
+            handler: { request, context in
+                try await self.collect(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Chunkpb_Chunks.Method.Uploads.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Chunkpb_UploadsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Chunkpb_UploadsResponse>(),
+            handler: { request, context in
+                try await self.uploads(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -627,6 +791,28 @@ extension Chunkpb_Chunks.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Chunkpb_DeleteResponse> {
         let response = try await self.delete(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func collect(
+        request: GRPCCore.StreamingServerRequest<Chunkpb_CollectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Chunkpb_CollectResponse> {
+        let response = try await self.collect(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func uploads(
+        request: GRPCCore.StreamingServerRequest<Chunkpb_UploadsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Chunkpb_UploadsResponse> {
+        let response = try await self.uploads(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -716,6 +902,32 @@ extension Chunkpb_Chunks.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Chunkpb_DeleteResponse> {
         return GRPCCore.ServerResponse<Chunkpb_DeleteResponse>(
             message: try await self.delete(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func collect(
+        request: GRPCCore.ServerRequest<Chunkpb_CollectRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Chunkpb_CollectResponse> {
+        return GRPCCore.ServerResponse<Chunkpb_CollectResponse>(
+            message: try await self.collect(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func uploads(
+        request: GRPCCore.ServerRequest<Chunkpb_UploadsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Chunkpb_UploadsResponse> {
+        return GRPCCore.ServerResponse<Chunkpb_UploadsResponse>(
+            message: try await self.uploads(
                 request: request.message,
                 context: context
             ),
@@ -874,6 +1086,54 @@ extension Chunkpb_Chunks {
             deserializer: some GRPCCore.MessageDeserializer<Chunkpb_DeleteResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_DeleteResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Collect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Garbage collection: deletes those of `ids` that no writer stored or asked about (Has) within the
+        /// > last `untouched_for_ms`. The age check and the removal are atomic against Has.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Chunkpb_CollectRequest` message.
+        ///   - serializer: A serializer for `Chunkpb_CollectRequest` messages.
+        ///   - deserializer: A deserializer for `Chunkpb_CollectResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func collect<Result>(
+            request: GRPCCore.ClientRequest<Chunkpb_CollectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Chunkpb_CollectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Chunkpb_CollectResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_CollectResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Uploads" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How long the oldest upload in flight on the callee has been running: GC spares every chunk used
+        /// > more recently than that, so no operation in flight loses a chunk it wrote.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Chunkpb_UploadsRequest` message.
+        ///   - serializer: A serializer for `Chunkpb_UploadsRequest` messages.
+        ///   - deserializer: A deserializer for `Chunkpb_UploadsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func uploads<Result>(
+            request: GRPCCore.ClientRequest<Chunkpb_UploadsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Chunkpb_UploadsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Chunkpb_UploadsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_UploadsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -1097,6 +1357,76 @@ extension Chunkpb_Chunks {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Collect" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Garbage collection: deletes those of `ids` that no writer stored or asked about (Has) within the
+        /// > last `untouched_for_ms`. The age check and the removal are atomic against Has.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Chunkpb_CollectRequest` message.
+        ///   - serializer: A serializer for `Chunkpb_CollectRequest` messages.
+        ///   - deserializer: A deserializer for `Chunkpb_CollectResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func collect<Result>(
+            request: GRPCCore.ClientRequest<Chunkpb_CollectRequest>,
+            serializer: some GRPCCore.MessageSerializer<Chunkpb_CollectRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Chunkpb_CollectResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_CollectResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Chunkpb_Chunks.Method.Collect.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Uploads" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > How long the oldest upload in flight on the callee has been running: GC spares every chunk used
+        /// > more recently than that, so no operation in flight loses a chunk it wrote.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Chunkpb_UploadsRequest` message.
+        ///   - serializer: A serializer for `Chunkpb_UploadsRequest` messages.
+        ///   - deserializer: A deserializer for `Chunkpb_UploadsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func uploads<Result>(
+            request: GRPCCore.ClientRequest<Chunkpb_UploadsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Chunkpb_UploadsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Chunkpb_UploadsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_UploadsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Chunkpb_Chunks.Method.Uploads.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -1273,6 +1603,66 @@ extension Chunkpb_Chunks.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Chunkpb_DeleteRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Chunkpb_DeleteResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Collect" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Garbage collection: deletes those of `ids` that no writer stored or asked about (Has) within the
+    /// > last `untouched_for_ms`. The age check and the removal are atomic against Has.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Chunkpb_CollectRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func collect<Result>(
+        request: GRPCCore.ClientRequest<Chunkpb_CollectRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_CollectResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.collect(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Chunkpb_CollectRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Chunkpb_CollectResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Uploads" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > How long the oldest upload in flight on the callee has been running: GC spares every chunk used
+    /// > more recently than that, so no operation in flight loses a chunk it wrote.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Chunkpb_UploadsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func uploads<Result>(
+        request: GRPCCore.ClientRequest<Chunkpb_UploadsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_UploadsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.uploads(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Chunkpb_UploadsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Chunkpb_UploadsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -1476,6 +1866,74 @@ extension Chunkpb_Chunks.ClientProtocol {
             metadata: metadata
         )
         return try await self.delete(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Collect" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Garbage collection: deletes those of `ids` that no writer stored or asked about (Has) within the
+    /// > last `untouched_for_ms`. The age check and the removal are atomic against Has.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func collect<Result>(
+        _ message: Chunkpb_CollectRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_CollectResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Chunkpb_CollectRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.collect(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Uploads" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > How long the oldest upload in flight on the callee has been running: GC spares every chunk used
+    /// > more recently than that, so no operation in flight loses a chunk it wrote.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func uploads<Result>(
+        _ message: Chunkpb_UploadsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Chunkpb_UploadsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Chunkpb_UploadsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.uploads(
             request: request,
             options: options,
             onResponse: handleResponse

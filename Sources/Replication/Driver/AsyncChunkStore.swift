@@ -66,6 +66,14 @@ public struct AsyncChunkStore: Sendable {
         }
     }
 
+    /// Collects those of `ids` untouched for `untouchedForNanos` (see `ChunkStore.collect`).
+    public func collect(_ ids: [ChunkID], untouchedForNanos: UInt64) async throws(ReplicationError) -> ChunkStore.CollectReport {
+        let store = self.store
+        return try await executor.run { () throws(ReplicationError) -> ChunkStore.CollectReport in
+            try store.collect(ids, untouchedForNanos: untouchedForNanos)
+        }
+    }
+
     /// Verifies up to `limit` more chunks (see `ChunkStore.scrub`).
     public func scrub(limit: Int) async throws(ReplicationError) -> ChunkStore.ScrubReport {
         let store = self.store

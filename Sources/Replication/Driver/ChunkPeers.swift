@@ -27,4 +27,10 @@ public protocol ChunkPeers: Sendable {
 
     /// Deletes `ids` on `member`; answers how many it held.
     func delete(_ ids: [ChunkID], on member: MemberID) async throws(ReplicationError) -> Int
+    /// Garbage collection on `member`: deletes those of `ids` no writer used within `untouchedForNanos`
+    /// (`ChunkStore.collect`).
+    func collect(_ ids: [ChunkID], untouchedForNanos: UInt64, on member: MemberID) async throws(ReplicationError)
+        -> ChunkStore.CollectReport
+    /// How long the oldest upload in flight on `member` has been running, in nanoseconds (nil: none).
+    func oldestUploadNanos(on member: MemberID) async throws(ReplicationError) -> UInt64?
 }

@@ -6,9 +6,12 @@
 public struct LocalChunkPeers: ChunkPeers {
     /// Each member's store.
     public let stores: [MemberID: AsyncChunkStore]
+    /// Each member's uploads in flight (none when absent).
+    public let uploads: [MemberID: UploadRegistry]
 
-    public init(stores: [MemberID: AsyncChunkStore]) {
+    public init(stores: [MemberID: AsyncChunkStore], uploads: [MemberID: UploadRegistry] = [:]) {
         self.stores = stores
+        self.uploads = uploads
     }
 
     private func store(_ member: MemberID) throws(ReplicationError) -> AsyncChunkStore {
@@ -36,5 +39,17 @@ public struct LocalChunkPeers: ChunkPeers {
 
     public func delete(_ ids: [ChunkID], on member: MemberID) async throws(ReplicationError) -> Int {
         try await store(member).delete(ids)
+    }
+
+    public func collect(_ ids: [ChunkID], untouchedForNanos: UInt64, on member: MemberID) async throws(ReplicationError)
+        -> ChunkStore.CollectReport
+    {
+        try await store(member).collect(ids, untouchedForNanos: untouchedForNanos)
+    }
+
+    public func oldestUploadNanos(on member: MemberID) async throws(ReplicationError) -> UInt64? {
+        _ = try store(member)
+        guard let oldest = uploads[member]?.oldest(), oldest.count > 0 else { return nil }
+        return oldest.ageNanos
     }
 }

@@ -10,6 +10,9 @@ struct ChunkIndex: Sendable {
         var id: ChunkID
         var rawLength: Int
         var storedLength: Int
+        /// When the chunk was last written or asked for by a writer (`has`), on the store's monotonic
+        /// clock; at open, the time of opening. GC collects only chunks untouched for its grace period.
+        var touchedAtNanos: UInt64 = 0
     }
 
     private static let bucketBits = 12
@@ -48,6 +51,16 @@ struct ChunkIndex: Sendable {
     /// Whether `id` is held.
     func contains(_ id: ChunkID) -> Bool {
         entry(for: id) != nil
+    }
+
+    /// Marks `id` as used now; returns whether it is held.
+    @discardableResult
+    mutating func touch(_ id: ChunkID, at nanos: UInt64) -> Bool {
+        let bucket = Self.bucket(of: id)
+        let index = Self.position(of: id, in: buckets[bucket])
+        guard index < buckets[bucket].count && buckets[bucket][index].id == id else { return false }
+        buckets[bucket][index].touchedAtNanos = max(buckets[bucket][index].touchedAtNanos, nanos)
+        return true
     }
 
     /// Adds `entry`; returns false (changing nothing) when its id is already held.

@@ -59,7 +59,8 @@ extension ChunkStore {
         guard header.id == id else { return .failure(Unusable(message: "the header names chunk \(header.id)")) }
         let expected = ChunkFrame.headerSize + header.payloadLength
         guard size == expected else { return .failure(Unusable(message: "file of \(size) bytes, frame of \(expected)")) }
-        return .success(ChunkIndex.Entry(id: id, rawLength: header.rawLength, storedLength: size))
+        // Times of use are not kept across restarts: every chunk counts as used when the store opens.
+        return .success(ChunkIndex.Entry(id: id, rawLength: header.rawLength, storedLength: size, touchedAtNanos: clock()))
     }
 
     /// Two lowercase hex digits: the name of a fan-out directory.

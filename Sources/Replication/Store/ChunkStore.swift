@@ -93,15 +93,19 @@ public final class ChunkStore: Sendable {
     let state: Mutex<State>
     private let stripes: [Stripe]
     private let tempCounter = Atomic<UInt64>(0)
+    /// Monotonic nanoseconds, for when chunks were last used (GC's grace period); injectable for tests.
+    let clock: @Sendable () -> UInt64
 
     /// Opens the store in `directory`, creating it if needed: takes its lock, removes crash leftovers
     /// from `tmp/`, and indexes every chunk file by reading its header (a file whose header is damaged or
     /// does not match its name is quarantined). Contents are verified in full by `get` and `scrub`.
     ///
     /// - Throws: `.storeLocked` when another opener holds the directory, `.invalidOptions`, `.io`.
-    public init(directory: String, options: Options = Options(), logger: Logger = Logger(label: "replication.store"))
+    public init(directory: String, options: Options = Options(), logger: Logger = Logger(label: "replication.store"),
+                clock: @escaping @Sendable () -> UInt64 = ChunkStore.monotonicNanos)
         throws(ReplicationError)
     {
+        self.clock = clock
         guard options.reserveBytes >= 0 else { throw .invalidOptions("reserveBytes \(options.reserveBytes) is negative") }
         guard (1...ChunkerOptions.maxBytesLimit).contains(options.maxChunkBytes) else {
             throw .invalidOptions("maxChunkBytes \(options.maxChunkBytes) must be 1...\(ChunkerOptions.maxBytesLimit)")
@@ -123,6 +127,13 @@ public final class ChunkStore: Sendable {
         state.withLock { $0.lock?.release() }
     }
 
+    /// CLOCK_MONOTONIC in nanoseconds.
+    public static func monotonicNanos() -> UInt64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+    }
+
     /// Releases the directory lock; every later call throws `.closed`. Also happens on deinit.
     public func close() {
         state.withLock { state in
@@ -138,9 +149,12 @@ public final class ChunkStore: Sendable {
         try withState { $0.index.contains(id) }
     }
 
-    /// For each id, whether it is held (same order), for a peer asking which chunks it must send.
+    /// For each id, whether it is held (same order), for a peer asking which chunks it must send. A
+    /// held chunk counts as used now: the writer will refer to it instead of sending it, so GC must not
+    /// take it during its grace period (see `collect`).
     public func has(_ ids: [ChunkID]) throws(ReplicationError) -> [Bool] {
-        try withState { state in ids.map { state.index.contains($0) } }
+        let now = clock()
+        return try withState { state in ids.map { state.index.touch($0, at: now) } }
     }
 
     /// The sizes of a held chunk, or nil.
@@ -172,17 +186,19 @@ public final class ChunkStore: Sendable {
     /// - Throws: the frame's errors, `.chunkTooLarge`, `.insufficientSpace` (nothing left behind), `.io`.
     @discardableResult
     public func put(_ frame: ChunkFrame) throws(ReplicationError) -> PutOutcome {
-        if try contains(frame.id) { return .deduplicated }
+        if try touch(frame.id) { return .deduplicated }
         guard frame.rawLength <= options.maxChunkBytes else {
             throw .chunkTooLarge(length: frame.rawLength, limit: options.maxChunkBytes)
         }
         try frame.verify()
         return try stripe(for: frame.id).mutex.withLock { _ throws(ReplicationError) -> PutOutcome in
             // Another put of the same chunk may have finished while this one verified.
-            if try contains(frame.id) { return .deduplicated }
+            if try touch(frame.id) { return .deduplicated }
             try checkSpace(for: frame.storedLength)
             try writeDurably(frame)
-            try withState { _ = $0.index.insert(ChunkIndex.Entry(frame)) }
+            var entry = ChunkIndex.Entry(frame)
+            entry.touchedAtNanos = clock()
+            try withState { _ = $0.index.insert(entry) }
             return .stored
         }
     }
@@ -210,7 +226,58 @@ public final class ChunkStore: Sendable {
         }
     }
 
+    /// What `collect` did.
+    public struct CollectReport: Sendable, Equatable {
+        /// Chunks deleted, and their bytes on disk.
+        public var deleted: Int = 0
+        public var deletedBytes: Int = 0
+        /// Candidates kept because a writer used them within the grace period.
+        public var recentlyUsed: Int = 0
+        /// Candidates not held (already gone).
+        public var absent: Int = 0
+
+        public init() {}
+    }
+
+    /// Garbage collection of `ids` (chunks the caller found unreferenced): deletes each one that no
+    /// writer stored or asked for (`has`) within the last `untouchedForNanos`. The age check and the
+    /// removal from the index are one step under the index lock, so a writer's `has` either comes
+    /// before it (and keeps the chunk) or after (and is told the chunk is missing, so it sends it again):
+    /// a chunk a writer counts on is never deleted.
+    public func collect(_ ids: [ChunkID], untouchedForNanos: UInt64) throws(ReplicationError) -> CollectReport {
+        var report = CollectReport()
+        for id in ids {
+            try stripe(for: id).mutex.withLock { _ throws(ReplicationError) in
+                let now = clock()
+                let removed = try withState { state -> ChunkIndex.Entry? in
+                    guard let entry = state.index.entry(for: id) else { return nil }
+                    guard now >= entry.touchedAtNanos, now - entry.touchedAtNanos >= untouchedForNanos else {
+                        report.recentlyUsed += 1
+                        return nil
+                    }
+                    return state.index.remove(id)
+                }
+                guard let removed else {
+                    if try !contains(id) { report.absent += 1 }
+                    return
+                }
+                let path = chunkPath(id)
+                try FileSystem.remove(path)
+                try FileSystem.syncDirectory(FileSystem.parent(of: path))
+                report.deleted += 1
+                report.deletedBytes += removed.storedLength
+            }
+        }
+        return report
+    }
+
     // MARK: Helpers
+
+    /// Marks a held chunk as used now; whether it is held.
+    private func touch(_ id: ChunkID) throws(ReplicationError) -> Bool {
+        let now = clock()
+        return try withState { $0.index.touch(id, at: now) }
+    }
 
     /// Runs `body` on the state under the mutex, or throws `.closed`.
     func withState<Value: Sendable>(_ body: (inout State) throws(ReplicationError) -> Value) throws(ReplicationError) -> Value {

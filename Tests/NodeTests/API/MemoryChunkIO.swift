@@ -14,6 +14,7 @@ final class MemoryChunkIO: ChunkIO {
     }
 
     let cpu = BlockingExecutor(threads: 2, label: "test.chunks.cpu")
+    let uploads = UploadRegistry()
     private let state = Mutex(State())
 
     func write(_ frames: [ChunkFrame]) async throws -> [WriteReceipt] {
