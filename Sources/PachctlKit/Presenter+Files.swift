@@ -94,6 +94,7 @@ extension Presenter {
         if format == .json { return Self.jsonLines([Self.json(commit: commit)]) }
         let finished = Timestamp.rfc3339(unixNanos: commit.finishedUnixNanos) ?? "-"
         return "\(commit.repo)@\(commit.id)  \(Self.dash(commit.branch))  \(HumanFormat.size(commit.sizeBytes))  \(finished)"
-            + (commit.description_p.isEmpty ? "" : "  \(commit.description_p)") + "\n"
+            // A description may span lines; folded as in tables so each commit stays one line for scripts.
+            + (commit.description_p.isEmpty ? "" : "  \(TextTable.cell(commit.description_p))") + "\n"
     }
 }

@@ -25,21 +25,25 @@ public struct Progress: Sendable, Equatable {
     /// The line, at most `width` columns (the label is shortened first, from the left).
     public func line(width: Int = 80) -> String {
         let amount = totalBytes.map { "\(HumanFormat.size(doneBytes)) / \(HumanFormat.size($0))" } ?? HumanFormat.size(doneBytes)
-        let rate = "\(HumanFormat.size(UInt64(bytesPerSecond)))/s"
+        // Converting a Double past the integer's range traps: absurd rates and ETAs are clamped instead.
+        let rate = "\(HumanFormat.size(UInt64(exactly: bytesPerSecond.rounded(.down)) ?? .max))/s"
         var parts = [amount, rate]
         if let totalBytes, totalBytes > 0 {
             if doneBytes >= totalBytes {
                 parts.append("done in \(Self.clock(elapsedNanos / 1_000_000_000))")
             } else if bytesPerSecond > 0 {
                 let left = Double(totalBytes - doneBytes) / bytesPerSecond
-                parts.append("ETA \(Self.clock(Int64(left.rounded(.up))))")
+                parts.append("ETA \(Self.clock(Int64(exactly: left.rounded(.up)) ?? .max))")
             }
         }
         let numbers = parts.joined(separator: "  ")
         var bar = ""
         if let totalBytes {
             let cells = 20
-            let filled = totalBytes == 0 ? cells : Int(min(UInt64(cells), doneBytes * UInt64(cells) / totalBytes))
+            // done × cells overflows UInt64 past ~900 PB, so multiply at full width.
+            let done = min(doneBytes, totalBytes)
+            let filled = totalBytes == 0
+                ? cells : Int(totalBytes.dividingFullWidth(done.multipliedFullWidth(by: UInt64(cells))).quotient)
             bar = " [" + String(repeating: "#", count: filled) + String(repeating: ".", count: cells - filled) + "]"
         }
         let room = max(0, width - numbers.count - bar.count - 2)
