@@ -52,10 +52,12 @@ let package = Package(
         ),
         // liblz4 through its pkg-config file; Debian's liblz4-dev provides both.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        // Linux calls missing from Swift's Glibc module (syncfs, mallopt).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "Replication",
             // Raft for its CRC-32C only (frame headers use the same checksum as the Raft log).
-            dependencies: ["CLZ4", "Raft", .product(name: "Crypto", package: "swift-crypto"),
+            dependencies: ["CLZ4", "CLinux", "Raft", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "Logging", package: "swift-log")],
             exclude: ["README.md"]
         ),
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "Node",
             dependencies: [
-                "Raft", "Replication", "PFS", "PachAPI",
+                "CLinux", "Raft", "Replication", "PFS", "PachAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -101,7 +103,7 @@ let package = Package(
         .executableTarget(
             name: "pachctl",
             dependencies: [
-                "PachAPI", "PachctlKit",
+                "CLinux", "PachAPI", "PachctlKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -10,6 +10,11 @@
 #          `pachctl put object` / `get object` of the same data with R = 3 over mutual TLS; beside them, in
 #          the same run, `lz4 -b1` and `openssl speed -evp aes-128-gcm` on this machine. ARGS: --mib N
 #          (data set size, default 256).
+#   pfs    a 3-node release cluster of its own (ports 31750+, R = 3): put file and get file of one large
+#          file beside cp to the same disk, put -r of many 4 KiB files in one commit, put and list file
+#          of one directory with many entries, peak RSS of pachd and pachctl, and the Raft log's size.
+#          ARGS: --mib N (the large file, default 1024), --small N (default 10000), --entries N
+#          (default 100000).
 #
 # Builds release first (a few minutes from scratch). SCRATCH_PATH overrides the build folder (.build).
 set -euo pipefail
@@ -31,7 +36,10 @@ raft)
 chunks)
     exec "$REPO_ROOT/scripts/lib/bench-chunks.sh" "$scratch" "$@"
     ;;
+pfs)
+    exec "$REPO_ROOT/scripts/lib/bench-pfs.sh" "$scratch" "$@"
+    ;;
 *)
-    die "usage: scripts/bench.sh raft [--duration S] [--trials N] [--dir PATH] [--json] | chunks [--mib N]"
+    die "usage: scripts/bench.sh raft [--duration S] [--trials N] [--dir PATH] [--json] | chunks [--mib N] | pfs [--mib N] [--small N] [--entries N]"
     ;;
 esac

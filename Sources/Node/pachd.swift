@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import CLinux
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -11,6 +12,9 @@ import Prometheus
 @main
 struct Pachd {
     static func main() async {
+        #if canImport(Glibc)
+        clinux_map_large_allocations()
+        #endif
         let config: NodeConfig
         switch parseArguments() {
         case .run(let parsed): config = parsed

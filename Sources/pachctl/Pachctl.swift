@@ -2,6 +2,7 @@ import ArgumentParser
 import PachctlKit
 
 #if canImport(Glibc)
+import CLinux
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
@@ -30,6 +31,9 @@ struct Pachctl: AsyncParsableCommand {
 @main
 enum PachctlMain {
     static func main() async {
+        #if canImport(Glibc)
+        clinux_map_large_allocations()
+        #endif
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             var command = try Pachctl.parseAsRoot(arguments)

@@ -106,7 +106,8 @@ struct Session {
             transportSecurity: .tls { tls in
                 tls.trustRoots = .certificates([.bytes(root, format: .pem)])
                 tls.serverCertificateVerification = .fullVerification
-            }
+            },
+            config: .defaults { $0.http2.targetWindowSize = 1 << 20 }
         )
     }
 

@@ -29,26 +29,19 @@ extension PfsService {
         return StreamingServerResponse { writer in
             var pipeline = FilePipeline(io: storage, reader: opened.tree.reader, single: walk == nil ? entry : nil,
                                         walk: walk?.makeAsyncIterator())
-            var buffer = Data()
-            let messageBytes = 2 << 20
+            var buffer = OutgoingBytes(messageBytes: 2 << 20)
             do {
                 while let item = try await pipeline.next() {
                     switch item {
                     case .file(let file):
                         guard recursive else { continue }
-                        if !buffer.isEmpty {
-                            try await writer.write(Self.dataMessage(buffer))
-                            buffer.removeAll(keepingCapacity: true)
-                        }
+                        if !buffer.isEmpty { try await writer.write(Self.dataMessage(buffer.drain())) }
                         var header = Pfs_GetFileResponse()
                         header.file = Pfs_FileInfo(file, commit: commit)
                         try await writer.write(header)
                     case .bytes(let bytes):
-                        buffer.append(contentsOf: bytes)
-                        while buffer.count >= messageBytes {
-                            try await writer.write(Self.dataMessage(buffer.prefix(messageBytes)))
-                            buffer.removeFirst(messageBytes)
-                        }
+                        buffer.append(bytes)
+                        while let message = buffer.nextMessage() { try await writer.write(Self.dataMessage(message)) }
                     }
                 }
             } catch {
@@ -56,7 +49,7 @@ extension PfsService {
                 throw Self.readError(error)
             }
             if !buffer.isEmpty || (!recursive && entry.sizeBytes == 0) {
-                try await writer.write(Self.dataMessage(buffer))
+                try await writer.write(Self.dataMessage(buffer.drain()))
             }
             return [:]
         }

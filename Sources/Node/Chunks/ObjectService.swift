@@ -51,8 +51,7 @@ struct ObjectService: Pfs_ObjectAPI.SimpleServiceProtocol {
         let reader = chunks.reader()
         var pending: [Task<[UInt8], any Error>] = []
         var next = 0
-        var message = Data()
-        message.reserveCapacity(messageBytes)
+        var message = OutgoingBytes(messageBytes: messageBytes)
         while next < object.pieces.count || !pending.isEmpty {
             while pending.count < readAhead, next < object.pieces.count {
                 let piece = object.pieces[next]
@@ -65,17 +64,16 @@ struct ObjectService: Pfs_ObjectAPI.SimpleServiceProtocol {
                 for task in pending { task.cancel() }
                 throw Self.rpcError(error, what: "object \(id.hex)")
             }
-            message.append(contentsOf: bytes)
-            while message.count >= messageBytes {
+            message.append(bytes)
+            while let data = message.nextMessage() {
                 var part = Pfs_GetObjectResponse()
-                part.data = message.prefix(messageBytes)
+                part.data = data
                 try await response.write(part)
-                message.removeFirst(messageBytes)
             }
         }
         if !message.isEmpty || object.pieces.isEmpty {
             var part = Pfs_GetObjectResponse()
-            part.data = message
+            part.data = message.drain()
             try await response.write(part)
         }
     }

@@ -22,24 +22,46 @@ public struct AsyncChunkStore: Sendable {
 
     /// Stores each frame (verifying it first; see `ChunkStore.put`), one answer per frame in order.
     ///
-    /// The frames are written concurrently, one executor job each, so a batch costs about one fsync
-    /// round per executor thread rather than one per frame.
+    /// A few frames are written one executor job each (about one fsync round per thread); a larger
+    /// batch is cut into up to `batchGroups` runs of at least `batchGroupMin` frames, each stored by
+    /// `ChunkStore.put(batch:)` on its own thread: its verification runs in parallel and each run
+    /// costs two file-system syncs however many frames it holds.
     public func put(_ frames: [ChunkFrame]) async -> [Result<ChunkStore.PutOutcome, ReplicationError>] {
         let store = self.store
         let executor = self.executor
-        return await withTaskGroup(of: (Int, Result<ChunkStore.PutOutcome, ReplicationError>).self) { group in
-            for (index, frame) in frames.enumerated() {
+        let groups = frames.count < Self.batchGroupMin
+            ? frames.indices.map { $0..<($0 + 1) }
+            : Self.runs(of: frames.count, into: min(Self.batchGroups, frames.count / Self.batchGroupMin))
+        return await withTaskGroup(of: (Range<Int>, [Result<ChunkStore.PutOutcome, ReplicationError>]).self) { group in
+            for range in groups {
+                let slice = Array(frames[range])
                 group.addTask {
-                    let outcome = await executor.run { () -> Result<ChunkStore.PutOutcome, ReplicationError> in
-                        do throws(ReplicationError) { return .success(try store.put(frame)) } catch { return .failure(error) }
+                    let outcomes = await executor.run { () -> [Result<ChunkStore.PutOutcome, ReplicationError>] in
+                        if slice.count == 1 {
+                            do throws(ReplicationError) { return [.success(try store.put(slice[0]))] } catch { return [.failure(error)] }
+                        }
+                        return store.put(batch: slice)
                     }
-                    return (index, outcome)
+                    return (range, outcomes)
                 }
             }
             var results = [Result<ChunkStore.PutOutcome, ReplicationError>](repeating: .failure(.closed), count: frames.count)
-            for await (index, outcome) in group { results[index] = outcome }
+            for await (range, outcomes) in group {
+                for (index, outcome) in zip(range, outcomes) { results[index] = outcome }
+            }
             return results
         }
+    }
+
+    /// Runs per batch at most (the store's executor has this many threads on a node).
+    static let batchGroups = 4
+    /// Fewer frames than this are stored one by one.
+    static let batchGroupMin = 8
+
+    /// `count` indices cut into `parts` contiguous runs of nearly equal length.
+    static func runs(of count: Int, into parts: Int) -> [Range<Int>] {
+        let parts = max(1, parts)
+        return (0..<parts).map { part in (count * part / parts)..<(count * (part + 1) / parts) }
     }
 
     /// The stored frame of `id`, verified by the store (a damaged copy is quarantined: `.chunkCorrupt`).

@@ -92,7 +92,7 @@ public final class ChunkStore: Sendable {
     let logger: Logger
     let state: Mutex<State>
     private let stripes: [Stripe]
-    private let tempCounter = Atomic<UInt64>(0)
+    let tempCounter = Atomic<UInt64>(0)
     /// Monotonic nanoseconds, for when chunks were last used (GC's grace period); injectable for tests.
     let clock: @Sendable () -> UInt64
 
@@ -274,7 +274,7 @@ public final class ChunkStore: Sendable {
     // MARK: Helpers
 
     /// Marks a held chunk as used now; whether it is held.
-    private func touch(_ id: ChunkID) throws(ReplicationError) -> Bool {
+    func touch(_ id: ChunkID) throws(ReplicationError) -> Bool {
         let now = clock()
         return try withState { $0.index.touch(id, at: now) }
     }
@@ -298,7 +298,7 @@ public final class ChunkStore: Sendable {
         return "\(directory)/chunks/\(hex.prefix(2))/\(hex.dropFirst(2).prefix(2))/\(hex)"
     }
 
-    private func checkSpace(for bytes: Int) throws(ReplicationError) {
+    func checkSpace(for bytes: Int) throws(ReplicationError) {
         let available = try FileSystem.availableBytes(at: directory)
         guard available - bytes >= options.reserveBytes else {
             throw .insufficientSpace(directory: directory, neededBytes: bytes, availableBytes: available,

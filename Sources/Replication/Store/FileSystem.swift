@@ -9,6 +9,13 @@ enum FileSystem {
         try directory.sync()
     }
 
+    /// Makes every earlier write to the file system holding `path` durable: file contents, new and renamed
+    /// names alike (`syncfs`). One call covers a whole batch of files.
+    static func syncFileSystem(holding path: String) throws(ReplicationError) {
+        let directory = try SystemFile.open(path, flags: O_RDONLY | O_DIRECTORY)
+        try directory.syncFileSystem()
+    }
+
     /// Creates `path` and any missing ancestors, syncing the parent of each one it creates so a crash
     /// cannot forget a directory that a synced file was then renamed into.
     static func makeDirectoriesDurably(_ path: String) throws(ReplicationError) {

@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 
 /// An open file descriptor with the few calls the chunk store needs, each retried on EINTR and turned
@@ -94,6 +95,11 @@ final class SystemFile {
     /// fsync: data and all metadata.
     func sync() throws(ReplicationError) {
         _ = try SystemFile.retryingEINTR("fsync \(path)") { fsync(descriptor) }
+    }
+
+    /// syncfs: everything written so far to the file system holding this file, by anyone.
+    func syncFileSystem() throws(ReplicationError) {
+        _ = try SystemFile.retryingEINTR("syncfs \(path)") { syncfs(descriptor) }
     }
 
     /// Runs a system call until it does not fail with EINTR; any other failure becomes `.io`.
