@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A local cluster of pachd nodes on 127.0.0.1, for development and demos.
+# A local cluster of pachd nodes on 127.0.0.1 (or each on its own network host), for development and demos.
 #
-#   scripts/cluster.sh up [N] [--fresh]   build (release, once), make certificates, start N nodes (default 3)
+#   scripts/cluster.sh up [N] [--fresh] [--netns]   build (release, once), make certificates, start N
+#                                         nodes (default 3); --netns: each in its own network namespace
 #   scripts/cluster.sh down [--purge]     stop every node (data kept; --purge deletes .cluster/)
 #   scripts/cluster.sh status             each node's process, then `pachctl cluster status`
 #   scripts/cluster.sh env                the lines that point pachctl at the cluster
@@ -12,6 +13,10 @@
 #   scripts/cluster.sh logs K [-f]        node K's log (.cluster/node<K>/pachd.log)
 #   scripts/cluster.sh add                start a new node that joins as learner and is promoted to voter
 #   scripts/cluster.sh remove K           take node K out of the cluster, then stop it
+#   scripts/cluster.sh partition "1,2|3"  cut every link between the groups (--netns clusters only)
+#   scripts/cluster.sh isolate K          cut node K from every other node (clients still reach it)
+#   scripts/cluster.sh slow K [DELAY] [loss P%]   delay (e.g. 100ms; needs netem) and/or drop P% of K's packets
+#   scripts/cluster.sh heal               remove every network fault
 #
 # Everything lives under .cluster/ in the repository root:
 #   tls/ca.crt, tls/ca.key, tls/node<K>.crt, tls/node<K>.key   the cluster CA and one certificate per node
@@ -19,6 +24,13 @@
 #   node<K>/   pachd's data dir, plus cmd (its exact command line), pid, pachd.out (stdout/stderr), pachd.log
 #   removed/node<K>/   what was left of a removed node (its logs); node numbers are never reused
 # Node K listens on 127.0.0.1 only: API 30650+K, peer 30750+K, metrics 30850+K (http://127.0.0.1:30850+K/metrics).
+#
+# With --netns (root; installs iproute2 and nftables) node K runs in network namespace pach<PORT_BASE>n<K>
+# with its own address SUBNET.K (default subnet 10.201.X, X from the port base; PACH_NETNS_SUBNET=a.b.c
+# picks another), on a veth pair into the bridge pach<PORT_BASE>br, which holds SUBNET.254 so that
+# pachctl on this host reaches every node. The same ports, on that address. Faults are silent drops
+# (nftables rules inside the namespaces) between nodes; a client's traffic is never cut. `down` deletes
+# the namespaces, links and rules; `up` makes them again. .cluster/netns records "TAG SUBNET".
 #
 # Environment: PACH_BIN_DIR=DIR uses the pachd and pachctl in DIR and skips the build (later commands,
 # and later `up`s, keep using DIR until `up --fresh` or `down --purge`); SCRATCH_PATH=DIR builds in DIR
@@ -28,6 +40,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/tls.sh"
+source "$(dirname "$0")/lib/netns.sh"
 
 CLUSTER_DIR="${PACH_CLUSTER_DIR:-$REPO_ROOT/.cluster}"
 TLS_DIR="$CLUSTER_DIR/tls"
@@ -44,7 +57,7 @@ STOP_WAIT_S=15
 
 # usage [STATUS]: the command summary at the top of this file.
 usage() {
-    sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit "${1:-2}"
 }
 
@@ -133,9 +146,34 @@ pachd_bin() { echo "$(bin_dir)/pachd"; }
 # --- cluster files ----------------------------------------------------------------------------------
 
 node_dir() { echo "$CLUSTER_DIR/node$1"; }
-api_address() { echo "$HOST:$((API_PORT_BASE + $1))"; }
-peer_address() { echo "$HOST:$((PEER_PORT_BASE + $1))"; }
-metrics_address() { echo "$HOST:$((METRICS_PORT_BASE + $1))"; }
+api_address() { echo "$(node_host "$1"):$((API_PORT_BASE + $1))"; }
+peer_address() { echo "$(node_host "$1"):$((PEER_PORT_BASE + $1))"; }
+metrics_address() { echo "$(node_host "$1"):$((METRICS_PORT_BASE + $1))"; }
+
+# --- own network hosts (--netns) --------------------------------------------------------------------
+
+is_netns() { [ -s "$CLUSTER_DIR/netns" ]; }
+net_tag() { awk '{print $1}' "$CLUSTER_DIR/netns"; }
+net_subnet() { awk '{print $2}' "$CLUSTER_DIR/netns"; }
+
+# node_host K: the address node K listens on.
+node_host() {
+    if is_netns; then echo "$(net_subnet).$1"; else echo "$HOST"; fi
+}
+
+# default_subnet: PACH_NETNS_SUBNET, else one derived from the port base (so that clusters on other
+# port bases, a test's say, get other subnets).
+default_subnet() { echo "${PACH_NETNS_SUBNET:-10.201.$(((PORT_BASE / 50) % 250))}"; }
+
+require_netns() {
+    [ "$(cluster_size)" -gt 0 ] || die "there is no cluster here; run: scripts/cluster.sh up --netns"
+    is_netns || die "network faults need nodes on their own hosts; start over with: scripts/cluster.sh up $(cluster_size) --fresh --netns"
+    netns_check "$(net_tag)" "$(net_subnet)" || die "cannot manage the network namespaces here"
+    local k
+    for k in $(node_ids); do
+        netns_exists "$(net_tag)" "$k" || die "node $k has no network namespace (the cluster is down?); run: scripts/cluster.sh up"
+    done
+}
 
 # node_ids: the numbers of the member nodes, ascending (from .cluster/nodes; a cluster made before that
 # file existed has nodes 1..size).
@@ -183,7 +221,7 @@ ensure_identity() {
     if [ ! -f "$TLS_DIR/ca.crt" ]; then log "making the cluster CA in ${TLS_DIR#"$REPO_ROOT"/}"; fi
     tls_make_ca "$TLS_DIR" "pachyderm-swift local cluster CA" || die "could not make the cluster CA"
     for k in "$@"; do
-        tls_make_node_cert "$TLS_DIR" "$k" || die "could not make the certificate of node $k"
+        tls_make_node_cert "$TLS_DIR" "$k" "$(node_host "$k")" || die "could not make the certificate of node $k"
     done
     if [ ! -s "$CLUSTER_DIR/cluster-id" ]; then
         tls_random_hex 16 >"$CLUSTER_DIR/cluster-id"
@@ -240,8 +278,8 @@ is_paused() {
     [ -n "$pid" ] && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)" = "T" ]
 }
 
-# port_in_use PORT: something accepts connections on 127.0.0.1:PORT.
-port_in_use() { timeout 1 bash -c "exec 3<>/dev/tcp/$HOST/$1" 2>/dev/null; }
+# port_in_use HOST PORT: something accepts connections on HOST:PORT.
+port_in_use() { timeout 1 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
 
 # start_node K: runs .cluster/node<K>/cmd in the background, in its own session, detached from this shell.
 start_node() {
@@ -250,13 +288,19 @@ start_node() {
     [ -f "$dir/cmd" ] || die "node $k has no recorded command line ($dir/cmd); run: scripts/cluster.sh up"
     mapfile -t argv <"$dir/cmd"
     [ -x "${argv[0]}" ] || die "node $k's binary ${argv[0]} is missing; run: scripts/cluster.sh up"
+    local host wrap=()
+    host="$(node_host "$k")"
+    if is_netns; then
+        netns_node_up "$(net_tag)" "$(net_subnet)" "$k" || die "could not make node $k's network namespace"
+        wrap=(ip netns exec "$(netns_ns "$(net_tag)" "$k")")
+    fi
     for port in $((API_PORT_BASE + k)) $((PEER_PORT_BASE + k)) $((METRICS_PORT_BASE + k)); do
-        if port_in_use "$port"; then die "port $HOST:$port (node $k) is already in use by another process"; fi
+        if port_in_use "$host" "$port"; then die "port $host:$port (node $k) is already in use by another process"; fi
     done
     rm -f "$dir/pid"
     # The inner bash records its own pid and then becomes pachd (exec keeps the pid), so the pid file is
-    # right even if setsid had to fork.
-    (cd "$REPO_ROOT" && exec setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$dir/pid" "${argv[@]}" \
+    # right even if setsid had to fork. `ip netns exec` execs too.
+    (cd "$REPO_ROOT" && exec "${wrap[@]}" setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$dir/pid" "${argv[@]}" \
         >"$dir/pachd.out" 2>&1 </dev/null) &
     local i
     for ((i = 0; i < 50; i++)); do [ -s "$dir/pid" ] && break; sleep 0.1; done
@@ -362,11 +406,12 @@ require_running() {
 # --- commands ---------------------------------------------------------------------------------------
 
 cmd_up() {
-    local n="" fresh=0 arg k
+    local n="" fresh=0 netns=0 arg k
     for arg in "$@"; do
         case "$arg" in
         --fresh) fresh=1 ;;
-        -*) die "up: unknown option '$arg' (usage: up [N] [--fresh])" ;;
+        --netns) netns=1 ;;
+        -*) die "up: unknown option '$arg' (usage: up [N] [--fresh] [--netns])" ;;
         *) [ -z "$n" ] || die "up: more than one node count given"; n="$arg" ;;
         esac
     done
@@ -384,6 +429,19 @@ cmd_up() {
         die "this cluster has $size nodes; run 'up' (or 'up $size'), or start over with 'up $n --fresh'"
     fi
     n="${n:-$((size > 0 ? size : 3))}"
+    if [ "$netns" = 1 ] && [ "$size" -gt 0 ] && ! is_netns; then
+        die "this cluster's nodes share 127.0.0.1 (their certificates name it); start over with 'up $n --fresh --netns'"
+    fi
+    if [ "$size" -eq 0 ]; then rm -f "$CLUSTER_DIR/netns"; fi
+    if [ "$netns" = 1 ] || is_netns; then
+        ensure_packages iproute2 nftables
+        local tag="pach$PORT_BASE" subnet
+        subnet="$(is_netns && net_subnet || default_subnet)"
+        netns_check "$tag" "$subnet" || die "up --netns: cannot make network namespaces here"
+        mkdir -p "$CLUSTER_DIR"
+        echo "$tag $subnet" >"$CLUSTER_DIR/netns"
+        netns_bridge_up "$tag" "$subnet" || die "up --netns: could not make the bridge $(netns_bridge "$tag")"
+    fi
 
     local running=0
     for k in $(node_ids); do
@@ -458,6 +516,11 @@ cmd_down() {
     [ -d "$CLUSTER_DIR" ] || { log "there is no cluster here"; return 0; }
     log "stopping the cluster"
     stop_all
+    if is_netns; then
+        netns_down "$(net_tag)"
+        [ -z "$(netns_leftovers "$(net_tag)")" ] || log "some namespaces or links of $(net_tag) are still there: $(netns_leftovers "$(net_tag)" | paste -sd' ' -)"
+        log "deleted the network namespaces, links and fault rules of $(net_tag)"
+    fi
     if [ "$purge" = 1 ]; then
         rm -rf -- "$CLUSTER_DIR"
         log "deleted .cluster/ (data, certificates, token)"
@@ -470,7 +533,7 @@ cmd_status() {
     local n k state pid
     n="$(cluster_size)"
     [ "$n" -gt 0 ] || die "there is no cluster here; run: scripts/cluster.sh up"
-    printf '%-5s %-8s %-8s %-17s %-17s %s\n' NODE PID STATE API PEER METRICS
+    printf '%-5s %-8s %-8s %-21s %-21s %s\n' NODE PID STATE API PEER METRICS
     for k in $(node_ids); do
         pid="$(node_pid "$k")"
         if is_running "$k"; then
@@ -479,9 +542,16 @@ cmd_status() {
             state=down
             pid="${pid:+($pid)}"
         fi
-        printf '%-5s %-8s %-8s %-17s %-17s %s\n' "$k" "${pid:--}" "$state" \
+        printf '%-5s %-8s %-8s %-21s %-21s %s\n' "$k" "${pid:--}" "$state" \
             "$(api_address "$k")" "$(peer_address "$k")" "http://$(metrics_address "$k")/metrics"
     done
+    if is_netns; then
+        local faults
+        for k in $(node_ids); do
+            faults="$(netns_faults "$(net_tag)" "$k" | paste -sd';' - | sed 's/;/; /g')"
+            [ -z "$faults" ] || printf 'node %s network faults: %s\n' "$k" "$faults"
+        done
+    fi
     printf '\n'
     local any=0
     for k in $(node_ids); do
@@ -624,6 +694,7 @@ cmd_remove() {
         signal_node "$k" TERM
         wait_exit "$k" "$STOP_WAIT_S" || { signal_node "$k" KILL; wait_exit "$k" 5 || true; }
     fi
+    if is_netns; then netns_node_down "$(net_tag)" "$k"; fi
     mkdir -p "$CLUSTER_DIR/removed"
     rm -rf -- "$CLUSTER_DIR/removed/node$k"
     mv -- "$(node_dir "$k")" "$CLUSTER_DIR/removed/node$k"
@@ -631,6 +702,60 @@ cmd_remove() {
     mv "$CLUSTER_DIR/nodes.new" "$CLUSTER_DIR/nodes"
     write_env
     log "node $k stopped; its logs are in .cluster/removed/node$k; .cluster/env no longer lists it"
+}
+
+# --- network faults (--netns) -----------------------------------------------------------------------
+
+cmd_partition() {
+    [ $# -eq 1 ] || die 'usage: partition "1,2|3,4,5" (every link between two groups is cut)'
+    require_netns
+    local why
+    why="$(netns_check_spec "$1" $(node_ids) 2>&1)" || die "partition: $why; nothing changed"
+    netns_partition "$(net_tag)" "$(net_subnet)" "$1" $(node_ids) || die "partition: could not install the rules (scripts/cluster.sh heal clears them)"
+    log "partitioned $1: nodes in different groups no longer reach each other (clients reach every node); scripts/cluster.sh heal undoes it"
+}
+
+cmd_isolate() {
+    [ $# -eq 1 ] || die "usage: isolate K"
+    require_netns
+    require_node "$1"
+    local k others=""
+    for k in $(node_ids); do [ "$k" = "$1" ] || others+="${others:+,}$k"; done
+    [ -n "$others" ] || die "node $1 is the only node"
+    netns_partition "$(net_tag)" "$(net_subnet)" "$1|$others" $(node_ids) || die "isolate: could not install the rules (scripts/cluster.sh heal clears them)"
+    log "node $1 is cut off from nodes $others (clients still reach it); scripts/cluster.sh heal undoes it"
+}
+
+cmd_slow() {
+    local usage="usage: slow K [DELAY] [loss P%]   e.g. slow 2 100ms, slow 2 loss 5%, slow 2 50ms loss 1%"
+    [ $# -ge 2 ] || die "$usage"
+    local k="$1" delay=0 loss=0
+    shift
+    require_netns
+    require_node "$k"
+    if [[ "${1:-}" =~ ^([0-9]+)ms$ ]]; then delay="${BASH_REMATCH[1]}"; shift; fi
+    if [ "${1:-}" = loss ]; then
+        [[ "${2:-}" =~ ^([0-9]+)%?$ ]] && [ "${BASH_REMATCH[1]}" -le 100 ] || die "loss must be a percentage from 0 to 100, like 5%; $usage"
+        loss="${BASH_REMATCH[1]}"
+        shift 2
+    fi
+    [ $# -eq 0 ] || die "slow: unexpected '$1'; $usage"
+    [ "$delay" -gt 0 ] || [ "$loss" -gt 0 ] || die "slow: give a delay, a loss or both; $usage"
+    if [ "$delay" -gt 0 ] && ! netns_has_netem; then
+        die "this kernel has no netem queueing discipline (sch_netem), so links cannot be delayed here; loss works: scripts/cluster.sh slow $k loss 5%"
+    fi
+    netns_slow "$(net_tag)" "$k" "$delay" "$loss" || die "slow: could not install the rules (scripts/cluster.sh heal clears them)"
+    local what=()
+    [ "$delay" -eq 0 ] || what+=("what it sends waits ${delay}ms")
+    [ "$loss" -eq 0 ] || what+=("${loss}% of its packets in and out are dropped")
+    log "node $k: $(IFS=';'; echo "${what[*]}" | sed 's/;/, and /'); scripts/cluster.sh heal undoes it"
+}
+
+cmd_heal() {
+    [ $# -eq 0 ] || die "usage: heal"
+    require_netns
+    netns_heal "$(net_tag)" $(node_ids) || die "heal: could not reset the rules"
+    log "healed: every link is whole again"
 }
 
 main() {
@@ -650,6 +775,10 @@ main() {
     logs) cmd_logs "$@" ;;
     add) [ $# -eq 0 ] || die "usage: add"; cmd_add ;;
     remove) cmd_remove "$@" ;;
+    partition) cmd_partition "$@" ;;
+    isolate) cmd_isolate "$@" ;;
+    slow) cmd_slow "$@" ;;
+    heal) cmd_heal "$@" ;;
     -h | --help | help) usage 0 ;;
     *) printf 'error: unknown command %s\n\n' "'$cmd'" >&2; usage ;;
     esac

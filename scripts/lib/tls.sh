@@ -5,7 +5,8 @@
 #
 # Keys are EC P-256. The CA is valid 10 years, node certificates 1 year. A node certificate carries
 # serverAuth and clientAuth: peers use the same certificate as server and as client (mutual TLS).
-# Its SANs are IP:127.0.0.1, DNS:localhost and DNS:node<ID>, so a client can verify any local node.
+# Its SANs are IP:127.0.0.1, DNS:localhost and DNS:node<ID>, so a client can verify any local node, and
+# the node's own address when it has one (a node in its own network namespace).
 
 # tls_make_ca DIR [NAME]: writes DIR/ca.key (mode 600) and DIR/ca.crt unless DIR/ca.crt exists.
 tls_make_ca() {
@@ -22,10 +23,11 @@ tls_make_ca() {
         -out "$dir/ca.crt" 2>/dev/null
 }
 
-# tls_make_node_cert DIR ID: writes DIR/node<ID>.key (mode 600) and DIR/node<ID>.crt, signed by
-# DIR/ca.key, unless DIR/node<ID>.crt exists.
+# tls_make_node_cert DIR ID [IP]: writes DIR/node<ID>.key (mode 600) and DIR/node<ID>.crt, signed by
+# DIR/ca.key, unless DIR/node<ID>.crt exists. IP (other than 127.0.0.1) is added to the SANs.
 tls_make_node_cert() {
-    local dir="$1" id="$2"
+    local dir="$1" id="$2" ip="${3:-127.0.0.1}" own=""
+    [ "$ip" = 127.0.0.1 ] || own=", IP:$ip"
     local key="$dir/node$id.key" crt="$dir/node$id.crt" csr="$dir/node$id.csr" ext="$dir/node$id.ext"
     [ -f "$crt" ] && [ -f "$key" ] && return 0
     [ -f "$dir/ca.crt" ] && [ -f "$dir/ca.key" ] || { echo "tls_make_node_cert: no CA in $dir" >&2; return 1; }
@@ -38,7 +40,7 @@ tls_make_node_cert() {
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
 extendedKeyUsage = serverAuth, clientAuth
-subjectAltName = IP:127.0.0.1, DNS:localhost, DNS:node$id
+subjectAltName = IP:127.0.0.1, DNS:localhost, DNS:node$id$own
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid, issuer
 EOF
