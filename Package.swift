@@ -93,7 +93,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "RaftTests", dependencies: ["Raft"]),
+        // The linearizability checker (a memoized search over per-key histories), shared by the Raft
+        // simulation and the chaos runs of real clusters; test support, not a product.
+        .target(name: "Linearizability", path: "Tests/Linearizability"),
+        .testTarget(name: "RaftTests", dependencies: ["Raft", "Linearizability"]),
         // pachctl: a thin command-line shell over PachctlKit (parsing, formatting, failover, errors),
         // which is tested without a server.
         .target(
@@ -117,8 +120,8 @@ let package = Package(
         ),
         // Starts real pachd processes (the built executables, found at run time) and drives them with
         // pachctl; no project module dependencies, so it tests only what a user sees (Crypto: SHA-256 of
-        // the data it writes and reads back).
-        .testTarget(name: "IntegrationTests", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+        // the data it writes and reads back; Linearizability: the chaos runs' checker).
+        .testTarget(name: "IntegrationTests", dependencies: ["Linearizability", .product(name: "Crypto", package: "swift-crypto")],
                     exclude: ["testdata"]),
     ]
 )

@@ -89,6 +89,30 @@ final class ScriptedCluster: Sendable {
         return result
     }
 
+    /// Whether node `k`'s recorded pachd process exists (a paused one counts; a zombie does not).
+    func isRunning(_ k: Int) -> Bool {
+        guard let text = try? String(contentsOfFile: "\(root)/cluster/node\(k)/pid", encoding: .utf8),
+              let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        else { return false }
+        // The state is the first field after the command's closing parenthesis.
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).prefix(1)
+        return state != "Z" && state != "X"
+    }
+
+    /// The leader one running node names right now, or nil (one quick call, for fault injection).
+    func currentLeader(asking nodes: [Int]) async -> Int? {
+        for k in nodes.shuffled() {
+            guard let result = try? await pachctl(["cluster", "status", "-o", "json", "--timeout", "2s"], via: [k], timeout: .seconds(8)),
+                  result.succeeded, let document = try? result.jsonDocuments().first,
+                  let leader = ClusterStatus(document).leaderID
+            else { continue }
+            return leader
+        }
+        return nil
+    }
+
     /// The leader that node `k` and the leader itself agree on, within `timeout`.
     func waitForLeader(among candidates: [Int], timeout: Duration = .seconds(30)) async throws -> Int {
         let deadline = ContinuousClock.now + timeout

@@ -1,4 +1,5 @@
 import Testing
+@testable import Linearizability
 
 /// A named, hand-written history for the checker's table-driven tests.
 ///

@@ -1,4 +1,5 @@
 import Testing
+@testable import Linearizability
 
 /// Hand-written histories with a known verdict: the sequential specification, overlapping calls that have
 /// a valid order, and the classic anomalies a broken Raft read or write path produces.

@@ -1,4 +1,5 @@
 import Testing
+@testable import Linearizability
 
 /// Compares the checker with a brute-force oracle on small random histories, half of which are not
 /// linearizable. The oracle follows the definition directly, over the whole history at once (no split by

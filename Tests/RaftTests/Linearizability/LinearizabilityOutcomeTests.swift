@@ -1,4 +1,5 @@
 import Testing
+@testable import Linearizability
 
 /// Calls with unknown outcome, several keys, the step budget and the recorder: the parts of the checker a
 /// fault-injecting simulation leans on beyond the plain anomalies.

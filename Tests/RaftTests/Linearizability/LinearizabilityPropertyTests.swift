@@ -1,4 +1,5 @@
 import Testing
+@testable import Linearizability
 
 /// Property tests: histories that are linearizable by construction must pass, the same histories with
 /// one read corrupted must fail at exactly that read, and a simulation-sized history checks quickly.

@@ -1,3 +1,4 @@
+@testable import Linearizability
 /// Generates key-value histories that are linearizable by construction, for property tests of the
 /// checker.
 ///

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Raft
+@testable import Linearizability
 
 /// Seeds CI runs. `SIM_SEED=n swift test --filter Simulation` replays one seed exactly;
 /// `SIM_SEEDS=a-b` runs a range (the long sweep of `scripts/sim-sweep.sh`).

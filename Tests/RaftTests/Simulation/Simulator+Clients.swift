@@ -1,4 +1,5 @@
 @testable import Raft
+@testable import Linearizability
 
 /// What a simulated client call returned.
 enum SimOutput: Equatable {

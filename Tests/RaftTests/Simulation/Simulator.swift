@@ -1,4 +1,5 @@
 @testable import Raft
+@testable import Linearizability
 
 /// The faults a simulation may inject.
 enum SimFault: CaseIterable, Hashable {
