@@ -58,7 +58,7 @@ run_chaos() {
     local status=0
     env "$@" CHAOS_SUMMARY="$summary" swift test --skip-build --filter 'IntegrationTests.Chaos' || status=$?
     printf '\n'
-    if [ -s "$summary" ]; then cat "$summary"; else log "the run ended before its checks (see above)"; fi
+    if [ -s "$summary" ]; then cat "$summary"; printf '\n'; else log "the run ended before its checks (see above)"; fi
     rm -f "$summary"
     return "$status"
 }

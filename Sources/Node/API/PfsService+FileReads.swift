@@ -29,7 +29,7 @@ extension PfsService {
         return StreamingServerResponse { writer in
             var pipeline = FilePipeline(io: storage, reader: opened.tree.reader, single: walk == nil ? entry : nil,
                                         walk: walk?.makeAsyncIterator())
-            var buffer = OutgoingBytes(messageBytes: 2 << 20)
+            var buffer = OutgoingBytes(messageBytes: 256 << 10)
             do {
                 while let item = try await pipeline.next() {
                     switch item {

@@ -50,18 +50,27 @@ struct ClusterStatusCollector: Sendable {
 
     private func fetch(_ ids: [NodeID]) async -> [NodeID: Result<Raftpb_StatusResponse, any Error>] {
         let (peers, timeout) = (self.peers, peerTimeout)
-        return await withTaskGroup(of: (NodeID, Result<Raftpb_StatusResponse, any Error>).self) { group in
+        return await withTaskGroup(of: PeerAnswer.self) { group in
             for id in ids {
                 group.addTask {
-                    do { return (id, .success(try await peers.status(of: id, timeout: timeout))) } catch {
-                        return (id, .failure(error))
+                    do {
+                        let answer = try await peers.status(of: id, timeout: timeout)
+                        return PeerAnswer(id: id, result: .success(answer))
+                    } catch {
+                        return PeerAnswer(id: id, result: .failure(error))
                     }
                 }
             }
             var results: [NodeID: Result<Raftpb_StatusResponse, any Error>] = [:]
-            for await (id, result) in group { results[id] = result }
+            while let answer = await group.next() { results[answer.id] = answer.result }
             return results
         }
+    }
+
+    /// One member's answer to the status call (or why there is none).
+    private struct PeerAnswer: Sendable {
+        let id: NodeID
+        let result: Result<Raftpb_StatusResponse, any Error>
     }
 
     private func localNode(_ wire: Raftpb_StatusResponse, running: Bool, configuration: Configuration) -> Admin_NodeStatus {

@@ -12,25 +12,34 @@ enum ChaosChecks {
         }
     }
 
-    /// Every acknowledged file version reads back with its bytes through every node.
+    /// Every acknowledged file version reads back with its bytes through every node (a few reads at once).
     static func acknowledgedFiles(_ history: ChaosHistory, cluster: ScriptedCluster, nodes: [Int]) async throws -> [String] {
-        var violations: [String] = []
-        let path = "\(cluster.root)/check-get"
-        for file in history.files {
-            for k in nodes {
-                try? FileManager.default.removeItem(atPath: path)
-                let result = try await cluster.pachctl(
-                    ["get", "file", "\(ChaosClient.repo)@\(file.commit):/\(file.key)", "-o", path], via: [k])
-                guard result.succeeded, let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
-                    violations.append("acknowledged \(file.value) (\(file.key) in commit \(file.commit)) does not read through node \(k): \(result)")
-                    continue
-                }
-                if ChaosValue.sha256(data) != file.sha256 {
-                    violations.append("acknowledged \(file.value) (\(file.key) in commit \(file.commit)) reads back other bytes through node \(k)")
-                }
+        let reads = history.files.flatMap { file in nodes.map { (file, $0) } }
+        let width = 4
+        return try await withThrowingTaskGroup(of: String?.self) { group in
+            var violations: [String] = []
+            for (index, (file, k)) in reads.enumerated() {
+                if index >= width, let done = try await group.next(), let violation = done { violations.append(violation) }
+                group.addTask { try await readBack(file, via: k, cluster: cluster, slot: index) }
             }
+            for try await done in group { if let violation = done { violations.append(violation) } }
+            return violations
         }
-        return violations
+    }
+
+    /// Why `file` does not read back through node `k`, or nil when it does.
+    private static func readBack(_ file: ChaosHistory.AckedFile, via k: Int, cluster: ScriptedCluster, slot: Int) async throws -> String? {
+        let path = "\(cluster.root)/check-get-\(slot)"
+        try? FileManager.default.removeItem(atPath: path)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let result = try await cluster.pachctl(["get", "file", "\(ChaosClient.repo)@\(file.commit):/\(file.key)", "-o", path], via: [k])
+        guard result.succeeded, let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
+            return "acknowledged \(file.value) (\(file.key) in commit \(file.commit)) does not read through node \(k): \(result)"
+        }
+        if ChaosValue.sha256(data) != file.sha256 {
+            return "acknowledged \(file.value) (\(file.key) in commit \(file.commit)) reads back other bytes through node \(k)"
+        }
+        return nil
     }
 
     /// Every node lists the same commits (ids, parents, states) and the same branches and heads, and
