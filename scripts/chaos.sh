@@ -2,12 +2,12 @@
 # Chaos runs against real clusters whose nodes live in their own network namespaces (root; installs
 # iproute2 and nftables). The workload, nemesis and checks are Tests/IntegrationTests/Chaos.
 #
-#   scripts/chaos.sh short                      what CI runs: 40 s of mixed faults, seed 1
+#   scripts/chaos.sh short                      what CI runs: 40 s of mixed faults, seed 16
 #   scripts/chaos.sh long [DURATION] [options]  DURATION like 30m, 2h, 90s (default 30m); options:
 #        --seed N      the nemesis' and clients' choices (default: random, printed)
 #        --nodes N     3 to 7 (default 3)      --clients N   1 to 16 (default 4)
 #        --faults LIST comma-separated among kill-leader, kill-random, pause-leader, partition-leader,
-#                      isolate, loss, restart (default: all, mixed)
+#                      isolate, loss, restart, member (default: all, mixed)
 #        --release     run the release binaries (builds them in $SCRATCH_PATH or .build-release)
 #   scripts/chaos.sh failover [--trials N]      kill -9 the leader N times (default 20): the time from the
 #                                               kill to the first write acknowledged through another

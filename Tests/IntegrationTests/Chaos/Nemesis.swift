@@ -11,8 +11,10 @@ struct Nemesis {
         case isolateRandom = "isolate a random node"
         case lossyLinks = "drop 30% of a random node's packets"
         case restartRandom = "restart a random node (SIGTERM, start)"
+        case addRemoveMember = "add a member (learner, then voter), then remove it"
 
-        /// CHAOS_FAULTS names: kill-leader, kill-random, pause-leader, partition-leader, isolate, loss, restart.
+        /// CHAOS_FAULTS names: kill-leader, kill-random, pause-leader, partition-leader, isolate, loss, restart,
+        /// member.
         static func named(_ name: String) -> Fault? {
             switch name {
             case "kill-leader": .killLeader
@@ -22,6 +24,7 @@ struct Nemesis {
             case "isolate": .isolateRandom
             case "loss": .lossyLinks
             case "restart": .restartRandom
+            case "member": .addRemoveMember
             default: nil
             }
         }
@@ -36,12 +39,15 @@ struct Nemesis {
     private(set) var injected: [Fault: Int] = [:]
     /// Nodes this nemesis killed or stopped on purpose (any other node that dies has crashed).
     private(set) var killed: Set<Int> = []
+    /// The number the next added member gets (cluster.sh never reuses one).
+    private var nextMember: Int
 
     init(cluster: ScriptedCluster, nodes: [Int], kinds: [Fault], seed: UInt64) {
         self.cluster = cluster
         self.nodes = nodes
         self.kinds = kinds
         random = SeededRandom(seed: seed ^ 0xA076_1D64_78BD_642F)
+        nextMember = (nodes.max() ?? 0) + 1
     }
 
     mutating func run(until deadline: ContinuousClock.Instant, clock history: ChaosHistory) async throws {
@@ -50,7 +56,7 @@ struct Nemesis {
             let fault = kinds[Int(random.next() % UInt64(kinds.count))]
             let hold = Duration.milliseconds(2000 + Int(random.next() % 4000))
             let leader = await cluster.currentLeader(asking: nodes.filter(cluster.isRunning))
-            let victim = fault.targetsLeader ? (leader ?? pick()) : pick()
+            let victim = fault == .addRemoveMember ? nextMember : fault.targetsLeader ? (leader ?? pick()) : pick()
             let others = nodes.filter { $0 != victim }.map(String.init).joined(separator: ",")
             let seconds = String(format: "%.1f", Double(history.now()) / 1e9)
             log.append("t=\(seconds)s \(fault.rawValue): node \(victim)\(fault.targetsLeader && leader == nil ? " (no leader known)" : "")")
@@ -80,6 +86,11 @@ struct Nemesis {
             case .restartRandom:
                 killed.insert(victim)
                 try await cluster.scriptOK(["restart", String(victim)])
+            case .addRemoveMember:
+                nextMember += 1
+                try await cluster.scriptOK(["add"], timeout: .seconds(120))
+                try await Task.sleep(for: hold)
+                try await cluster.scriptOK(["remove", String(victim)], timeout: .seconds(120))
             }
         }
     }
