@@ -24,7 +24,8 @@ extension IntegrationTests {
                 // It did not touch the data dir: started with its real identity it rejoins and serves.
                 try cluster.start(2, arguments: cluster.arguments(for: node))
                 let result = try await Self.waitForRead(cluster, via: 2)
-                #expect(result.succeeded && result.stdout.contains("mine"), "node 2 did not come back: \(result)")
+                #expect(result.succeeded && result.stdout.contains("mine"),
+                        "node 2 did not come back: \(result)\nits output:\n\(cluster.output(2).suffix(3000))")
             }
         }
 
