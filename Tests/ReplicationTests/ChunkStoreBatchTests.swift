@@ -62,6 +62,17 @@ import Testing
         #expect(try store.has(small.map(\.id) + [big.id]) == [true, true, true, false])
     }
 
+    /// The async store's cut of a large batch: contiguous runs covering every frame once, nearly equal.
+    @Test(arguments: [(8, 1), (9, 2), (31, 3), (64, 4), (65, 4)] as [(Int, Int)])
+    func runsCoverTheBatchInNearlyEqualParts(count: Int, parts: Int) {
+        let runs = AsyncChunkStore.runs(of: count, into: parts)
+        #expect(runs.count == parts)
+        #expect(runs.first?.lowerBound == 0 && runs.last?.upperBound == count)
+        #expect(zip(runs, runs.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        let sizes = runs.map(\.count)
+        #expect(sizes.max()! - sizes.min()! <= 1)
+    }
+
     /// Random batches, single puts and deletes against a set of held ids, then a reopen.
     @Test(arguments: [11, 12, 13] as [UInt64])
     func batchesSinglePutsAndDeletesAgreeWithAModel(seed: UInt64) throws {

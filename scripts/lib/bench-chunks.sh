@@ -22,13 +22,7 @@ for product in chunk-bench pachd pachctl; do
 done
 bin="$REPO_ROOT/$scratch/release"
 
-work="$(mktemp -d /tmp/pach-bench-chunks.XXXXXX)"
-cluster_env=(PACH_CLUSTER_DIR="$work/cluster" PACH_PORT_BASE=31650 PACH_BIN_DIR="$bin")
-cleanup() {
-    env "${cluster_env[@]}" "$REPO_ROOT/scripts/cluster.sh" down --purge >/dev/null 2>&1 || true
-    rm -rf -- "$work"
-}
-trap cleanup EXIT
+own_cluster bench-chunks 31650 "$bin"
 
 log "data: $mib MiB random and $mib MiB text-like, in $work"
 "$bin/chunk-bench" --emit-random "$work/random.bin" --mib "$mib"
@@ -48,7 +42,7 @@ printf '    lz4 -b1 compress: text %s MB/s, random %s MB/s; aes-128-gcm (16 KiB 
     "$lz4_text" "$lz4_random" "$aes" >&2
 
 log "3/4 a 3-node release cluster (R = 3, mutual TLS) on 127.0.0.1:31651-31653"
-env "${cluster_env[@]}" "$REPO_ROOT/scripts/cluster.sh" up 3 >/dev/null
+own_cluster_sh up 3 >/dev/null
 # shellcheck disable=SC1091
 source "$work/cluster/env"
 

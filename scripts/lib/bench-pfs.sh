@@ -30,13 +30,7 @@ bin="$REPO_ROOT/$scratch/release"
 pachctl="$bin/pachctl"
 
 # Everything (inputs, copies, the cluster's data) on one disk, so cp is a fair ceiling.
-work="$(mktemp -d /tmp/pach-bench-pfs.XXXXXX)"
-cluster_env=(PACH_CLUSTER_DIR="$work/cluster" PACH_PORT_BASE=31750 PACH_BIN_DIR="$bin")
-cleanup() {
-    env "${cluster_env[@]}" "$REPO_ROOT/scripts/cluster.sh" down --purge >/dev/null 2>&1 || true
-    rm -rf -- "$work"
-}
-trap cleanup EXIT
+own_cluster bench-pfs 31750 "$bin"
 
 now() { date +%s.%N; }
 seconds() { awk -v start="$1" -v end="$2" 'BEGIN { printf "%.2f", end - start }'; }
@@ -79,7 +73,7 @@ cp_out="$(rate "$bytes" "$start" "$end")"
 rm -f "$work/big.copy" "$work/big.back"
 
 log "3/5 a 3-node release cluster (R = 3, mutual TLS) on 127.0.0.1:31751-31753"
-env "${cluster_env[@]}" "$REPO_ROOT/scripts/cluster.sh" up 3 >/dev/null
+own_cluster_sh up 3 >/dev/null
 # shellcheck disable=SC1091
 source "$work/cluster/env"
 pids=()

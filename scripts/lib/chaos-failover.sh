@@ -8,17 +8,10 @@ source "$(dirname "$0")/common.sh"
 cd "$REPO_ROOT"
 
 trials="$1"
-work="$(mktemp -d /tmp/pach-failover.XXXXXX)"
-cluster_env=(PACH_CLUSTER_DIR="$work/cluster" PACH_PORT_BASE=32650)
-cluster() { env "${cluster_env[@]}" "$REPO_ROOT/scripts/cluster.sh" "$@"; }
-cleanup() {
-    cluster down --purge >/dev/null 2>&1 || true
-    rm -rf -- "$work"
-}
-trap cleanup EXIT
+own_cluster failover 32650
 
 log "a 3-node cluster, each node in its own network namespace (builds release if needed)"
-cluster up 3 --netns >/dev/null
+own_cluster_sh up 3 --netns >/dev/null
 # shellcheck disable=SC1091
 source "$work/cluster/env"
 all="$PACHD_ADDRESS"
@@ -50,7 +43,7 @@ for ((trial = 1; trial <= trials; trial++)); do
     [ "$leader" -gt 0 ] || die "trial $trial: no leader"
     survivors="$(tr ',' '\n' <<<"$all" | grep -v "\.$leader:" | paste -sd, -)"
     start="$(now_ms)"
-    cluster kill "$leader" >/dev/null 2>&1
+    own_cluster_sh kill "$leader" >/dev/null 2>&1
     give_up=$((SECONDS + 60))
     attempts=0
     until PACHD_ADDRESS="$survivors" pachctl create branch "failover@t$trial" --head master --timeout 1s >/dev/null 2>&1; do
@@ -61,7 +54,7 @@ for ((trial = 1; trial <= trials; trial++)); do
     times+=($((end - start)))
     printf '  trial %2d: killed leader %d, first write through %s after %d ms (%d failed tries)\n' \
         "$trial" "$leader" "$survivors" "$((end - start))" "$attempts" >&2
-    cluster restart "$leader" >/dev/null 2>&1
+    own_cluster_sh restart "$leader" >/dev/null 2>&1
 done
 
 sorted="$(printf '%s\n' "${times[@]}" | sort -n)"

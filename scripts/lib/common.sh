@@ -28,3 +28,14 @@ ensure_swift() {
 
 # System packages every build needs. Modules add theirs here as they land.
 BUILD_PACKAGES=(pkg-config liblz4-dev)
+
+# own_cluster NAME PORT_BASE [BIN_DIR]: a scratch folder ($work) holding a cluster of the caller's own on
+# PORT_BASE; `own_cluster_sh ARGS...` runs scripts/cluster.sh against it; on exit the cluster is purged
+# and the folder deleted. For benchmarks and measurements that must not touch the user's .cluster/.
+own_cluster() {
+    work="$(mktemp -d "/tmp/pach-$1.XXXXXX")"
+    own_cluster_env=(PACH_CLUSTER_DIR="$work/cluster" PACH_PORT_BASE="$2")
+    [ -z "${3:-}" ] || own_cluster_env+=(PACH_BIN_DIR="$3")
+    trap 'own_cluster_sh down --purge >/dev/null 2>&1 || true; rm -rf -- "$work"' EXIT
+}
+own_cluster_sh() { env "${own_cluster_env[@]}" "$REPO_ROOT/scripts/cluster.sh" "$@"; }

@@ -1,4 +1,5 @@
 import Foundation
+@testable import Linearizability
 
 /// Injects one fault at a time into a `--netns` cluster through `scripts/cluster.sh`, holds it, undoes
 /// it, and rests, until the deadline; the choices come from the seed.

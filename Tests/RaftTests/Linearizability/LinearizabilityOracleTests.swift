@@ -38,7 +38,7 @@ struct LinearizabilityOracleTests {
     /// Up to `callsMax` calls with random outputs from a tiny value set, so that outputs often match and
     /// often do not, and windows that overlap often. A third of the calls have unknown outcome.
     private static func randomHistory(seed: UInt64, callsMax: Int, keys: [String]) -> [Operation] {
-        var random = RandomKVHistory.SeededRandom(seed: seed)
+        var random = SeededRandom(seed: seed)
         func pick<T>(_ choices: [T]) -> T { choices[Int(random.next() % UInt64(choices.count))] }
         let values: [String?] = [nil, "1", "2"]
         let count = 2 + Int(random.next() % UInt64(callsMax - 1))

@@ -143,23 +143,3 @@ struct RandomKVHistory {
         return value
     }
 }
-
-extension RandomKVHistory {
-    /// SplitMix64 (Steele, Lea & Flood 2014): tiny, fast, and the same sequence on every platform, so a
-    /// failing seed replays. Nested so it cannot clash with other generators in the test target.
-    struct SeededRandom: RandomNumberGenerator, Sendable {
-        private var state: UInt64
-
-        init(seed: UInt64) {
-            state = seed
-        }
-
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var mixed = state
-            mixed = (mixed ^ (mixed >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
-            return mixed ^ (mixed >> 31)
-        }
-    }
-}
