@@ -4,7 +4,8 @@ import Foundation
 /// One chaos client: until `deadline`, puts, reads and deletes files of repo `chaos` on master (each key
 /// a file, each put a commit of its own) and creates branches, through pachctl with the nodes in a
 /// random order (so that calls land on every node, and pachctl moves on when one does not answer).
-/// Every call goes into `history` with what it learned: an answer, a definite refusal, or nothing.
+/// Every call goes into `history` with what it learned: an answer, or nothing (any failure is an
+/// unknown outcome, the safe reading of a timeout or an unavailable node).
 struct ChaosClient {
     static let repo = "chaos"
     static let keys = (0..<4).map { "k\($0)" }

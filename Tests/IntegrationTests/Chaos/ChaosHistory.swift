@@ -19,7 +19,6 @@ final class ChaosHistory: Sendable {
         var calls = 0
         var acknowledged = 0
         var unknown = 0
-        var refused = 0
     }
 
     private struct State {
@@ -47,11 +46,6 @@ final class ChaosHistory: Sendable {
             state.counts.calls += 1
             if output == nil { state.counts.unknown += 1 } else { state.counts.acknowledged += 1 }
         }
-    }
-
-    /// A call with a definite refusal: it changed nothing and constrains nothing.
-    func refused() {
-        state.withLock { $0.counts.calls += 1; $0.counts.refused += 1 }
     }
 
     func acknowledged(file: AckedFile) { state.withLock { $0.files.append(file) } }

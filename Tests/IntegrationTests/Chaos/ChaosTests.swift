@@ -108,7 +108,7 @@ extension IntegrationTests {
             let faults = nemesis.injected.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) × \($0.key.rawValue)" }
             return """
                 chaos summary (\(settings))
-                  operations: \(counts.calls) (\(counts.acknowledged) acknowledged, \(counts.unknown) unknown outcome, \(counts.refused) refused)
+                  operations: \(counts.calls) (\(counts.acknowledged) acknowledged, \(counts.unknown) unknown outcome)
                   faults injected: \(nemesis.injected.values.reduce(0, +)) (\(faults.joined(separator: ", ")))
                   checked: \(history.operations.count) register calls for linearizability, \(history.files.count) acknowledged file versions on each of \(settings.nodes) nodes, \(history.branches.count) acknowledged branches, commit graph and heads on every node, replication
                   violations: \(violations.count)

@@ -150,6 +150,8 @@ final class ScriptedCluster: Sendable {
     func tearDown(keep: Bool = false) async {
         _ = try? await script(["down", "--purge"], timeout: .seconds(60))
         await removeNetwork()
+        // Flush what the run left dirty, so its writeback does not slow the next test's fsyncs.
+        _ = try? await run("/bin/sync", [], environment: TestCluster.baseEnvironment(), timeout: .seconds(60))
         if keep || ProcessInfo.processInfo.environment["PACH_IT_KEEP"] == "1" {
             print("kept \(root)")
         } else {
