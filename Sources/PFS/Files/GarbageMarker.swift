@@ -1,8 +1,8 @@
 import Replication
 
 /// The mark half of chunk GC: every chunk reachable from the metadata's roots (finished commits' trees,
-/// open commits' staged files and copied directories): directory objects, file objects and the chunks
-/// they list. The sweep (Replication's `GarbageCollector`) deletes what is not marked.
+/// open commits' staged files and copied directories): directory objects and the pages of paged ones,
+/// file objects and the chunks they list. The sweep (Replication's `GarbageCollector`) deletes what is not marked.
 ///
 /// Safety: a mark that cannot read some object throws, and the caller MUST NOT sweep then (a missing
 /// directory would hide everything under it). Objects are content-addressed, so each is visited once
@@ -23,7 +23,9 @@ public enum GarbageMarker {
         }
         while let directory = directories.popLast() {
             guard marked.insert(directory).inserted else { continue }
-            for entry in try await reader.object(directory).entries {
+            let stored = try await reader.directory(directory)
+            if case .paged(let index) = stored { marked.formUnion(index.pages.map(\.id)) }
+            for entry in try await reader.entries(of: stored) {
                 switch entry.kind {
                 case .file: files.append(entry.id)
                 case .directory: directories.append(entry.id)

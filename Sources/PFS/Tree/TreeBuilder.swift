@@ -25,6 +25,8 @@ public struct TreeBuilder: Sendable {
         var children: [NameKey: Child]
         /// The id it was loaded from; nil for a directory the builder created.
         var originalID: ChunkID?
+        /// The pages it was loaded from when it was paged: `finish` stores only pages not among them.
+        var originalPages: Set<ChunkID> = []
     }
 
     /// The tree the changes apply to.
@@ -83,15 +85,18 @@ public struct TreeBuilder: Sendable {
     }
 
     private mutating func load(_ id: ChunkID) async throws -> Directory {
-        let object = try await reader.object(id)
+        let stored = try await reader.directory(id)
+        let entries = try await reader.entries(of: stored)
         loads += 1
         var children: [NameKey: Child] = [:]
-        children.reserveCapacity(object.entries.count)
-        for entry in object.entries {
+        children.reserveCapacity(entries.count)
+        for entry in entries {
             children[NameKey(entry.name)] = entry.kind == .file
                 ? .file(entry.id, sizeBytes: entry.sizeBytes) : .directory(entry.id, sizeBytes: entry.sizeBytes)
         }
-        return Directory(children: children, originalID: id)
+        var originalPages: Set<ChunkID> = []
+        if case .paged(let index) = stored { originalPages = Set(index.pages.map(\.id)) }
+        return Directory(children: children, originalID: id, originalPages: originalPages)
     }
 
     /// Opens the stored subdirectory `name` of the open directory `parent`. Opening changes no contents,
@@ -229,7 +234,7 @@ extension TreeBuilder {
         guard directories[.root] != nil else {
             // No change was applied: the base, whose size is in its root object.
             guard let base else { return Result(root: nil, sizeBytes: 0, objectsStored: 0) }
-            return Result(root: base, sizeBytes: try await reader.object(base).sizeBytes, objectsStored: 0)
+            return Result(root: base, sizeBytes: try await reader.directory(base).sizeBytes, objectsStored: 0)
         }
         var pending: [Sealed] = []
         let root = try seal(.root, into: &pending)
@@ -276,7 +281,23 @@ extension TreeBuilder {
         guard let size = TreeObject.total(entries) else {
             throw .invalidArgument("the sizes of the files under '\(path)' add up to more than 2^64 bytes")
         }
-        let bytes = TreeObject(trusted: entries).encoded
+        let ranges = DirectoryPaging.pages(entries)
+        let bytes: [UInt8]
+        if ranges.count == 1 {
+            bytes = TreeObject(trusted: entries).encoded
+        } else {
+            var lines: [DirectoryIndex.Page] = []
+            lines.reserveCapacity(ranges.count)
+            for range in ranges {
+                let page = Array(entries[range])
+                let pageBytes = TreeObject(trusted: page).encoded
+                let pageID = ChunkID(of: pageBytes)
+                if !directory.originalPages.contains(pageID) { pending.append(Sealed(id: pageID, bytes: pageBytes)) }
+                lines.append(DirectoryIndex.Page(firstName: page[0].name, id: pageID, entryCount: UInt32(page.count),
+                                                 sizeBytes: TreeObject.total(page)!))
+            }
+            bytes = DirectoryIndex(trusted: lines).encoded
+        }
         guard bytes.count <= maxObjectBytes else {
             throw .invalidArgument("directory '\(path)' has \(entries.count) entries; its object would be \(bytes.count) bytes, "
                                    + "over the limit of \(maxObjectBytes); spread the files over subdirectories")

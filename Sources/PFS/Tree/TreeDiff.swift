@@ -62,9 +62,9 @@ public enum TreeDiff {
             if old.id != new.id || old.sizeBytes != new.sizeBytes { changes.append(.modified(new.path, old: old, new: new)) }
         case (let old?, let new?) where old.kind == .directory && new.kind == .directory:
             if old.id == new.id { return }
-            async let oldObject = reader.object(old.id)
-            async let newObject = reader.object(new.id)
-            try await merge(try await oldObject, try await newObject, at: new.path, reader: reader, into: &changes)
+            async let oldDirectory = reader.directory(old.id)
+            async let newDirectory = reader.directory(new.id)
+            try await merge(try await oldDirectory, try await newDirectory, at: new.path, reader: reader, into: &changes)
         default:
             // One side missing, or a file on one side and a directory on the other: the file sorts
             // first (it is an ancestor of the directory's files), then everything under the directory.
@@ -79,27 +79,41 @@ public enum TreeDiff {
         }
     }
 
-    /// Merges two directories' sorted entries, comparing entries of the same name.
-    private static func merge(_ old: TreeObject, _ new: TreeObject, at path: PFSPath, reader: TreeReader,
+    /// Merges two directories' sorted entries, comparing entries of the same name. Pages of paged
+    /// directories that are equal on both sides (page cuts depend on names only, so pages away from the
+    /// changes stay equal) are skipped without being loaded.
+    private static func merge(_ old: StoredDirectory, _ new: StoredDirectory, at path: PFSPath, reader: TreeReader,
                               into changes: inout [Change]) async throws {
-        var oldIndex = 0
-        var newIndex = 0
-        while oldIndex < old.entries.count || newIndex < new.entries.count {
-            let oldEntry = oldIndex < old.entries.count ? old.entries[oldIndex] : nil
-            let newEntry = newIndex < new.entries.count ? new.entries[newIndex] : nil
+        var oldCursor = DirectoryCursor(reader: reader, directory: old)
+        var newCursor = DirectoryCursor(reader: reader, directory: new)
+        var oldHead: TreeObject.Entry?
+        var newHead: TreeObject.Entry?
+        while true {
+            if oldHead == nil, newHead == nil, let page = oldCursor.pageAhead, page == newCursor.pageAhead {
+                oldCursor.skipPage()
+                newCursor.skipPage()
+                continue
+            }
+            if oldHead == nil { oldHead = try await oldCursor.next() }
+            if newHead == nil { newHead = try await newCursor.next() }
             var left: TreeEntry?
             var right: TreeEntry?
-            if let oldEntry, newEntry == nil || PathRules.nameBefore(oldEntry.name, newEntry!.name) {
+            switch (oldHead, newHead) {
+            case (nil, nil):
+                return
+            case (let oldEntry?, let newEntry) where newEntry == nil || PathRules.nameBefore(oldEntry.name, newEntry!.name):
                 left = TreeEntry(parent: path, oldEntry)
-                oldIndex += 1
-            } else if let newEntry, oldEntry == nil || PathRules.nameBefore(newEntry.name, oldEntry!.name) {
+                oldHead = nil
+            case (let oldEntry, let newEntry?) where oldEntry == nil || PathRules.nameBefore(newEntry.name, oldEntry!.name):
                 right = TreeEntry(parent: path, newEntry)
-                newIndex += 1
-            } else {
-                left = TreeEntry(parent: path, oldEntry!)
-                right = TreeEntry(parent: path, newEntry!)
-                oldIndex += 1
-                newIndex += 1
+                newHead = nil
+            case (let oldEntry?, let newEntry?):
+                left = TreeEntry(parent: path, oldEntry)
+                right = TreeEntry(parent: path, newEntry)
+                oldHead = nil
+                newHead = nil
+            default:
+                preconditionFailure("unreachable: both heads nil handled first")
             }
             try await compare(left, right, reader: reader, into: &changes)
         }

@@ -8,6 +8,9 @@ import Replication
 /// the path from the changed entry to the root (DESIGN.md: "directory objects listing name → kind, id,
 /// size").
 ///
+/// A directory of more than `DirectoryPaging.singleObjectMaxEntries` entries is stored as pages, each a
+/// `TreeObject` with a run of its entries, under a `DirectoryIndex`; the directory's id is the index's.
+///
 /// There are no empty directories: an empty tree is a nil root, not an object, and decoding refuses an
 /// object without entries.
 ///
@@ -59,8 +62,9 @@ public struct TreeObject: Sendable, Hashable {
     static let magic: [UInt8] = Array("PTR".utf8)
     /// Bytes of an entry besides its name: kind, name length, id, size.
     static let entryFixedBytes = 1 + 2 + 32 + 8
-    /// The largest encoding: the chunk store's largest chunk. A directory of ~1 million entries with
-    /// 16-byte names fits; the builder refuses a directory that would not.
+    /// The largest encoding of a stored directory object (a single object, a page or an index): the
+    /// chunk store's largest chunk. Large directories are paged (`DirectoryPaging`), so the limit is on
+    /// the index: ~1 million pages, some 10^9 entries with short names; the builder refuses more.
     public static let maxEncodedBytes = ChunkerOptions.maxBytesLimit
 
     /// The entries, strictly ascending by name bytes.

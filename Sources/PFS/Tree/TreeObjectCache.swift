@@ -1,12 +1,13 @@
 import Replication
 import Synchronization
 
-/// Decoded tree objects by id, bounded by their encoded size. Objects are immutable and named by their
-/// content, so an entry never goes stale; eviction is oldest-inserted first (simple, and the top levels
-/// of busy trees are re-inserted soon after they fall out). Share one per node between readers.
+/// Decoded directory objects (single objects, pages and indexes) by id, bounded by their encoded size.
+/// Objects are immutable and named by their content, so an entry never goes stale; eviction is
+/// oldest-inserted first (simple, and the top levels of busy trees are re-inserted soon after they fall
+/// out). Share one per node between readers.
 public final class TreeObjectCache: Sendable {
     private struct State {
-        var objects: [ChunkID: (object: TreeObject, bytes: Int)] = [:]
+        var objects: [ChunkID: (directory: StoredDirectory, bytes: Int)] = [:]
         var order: [ChunkID] = []
         var orderStart = 0
         var bytes = 0
@@ -24,9 +25,9 @@ public final class TreeObjectCache: Sendable {
     }
 
     /// The object named `id`, if cached.
-    public func object(_ id: ChunkID) -> TreeObject? {
+    public func directory(_ id: ChunkID) -> StoredDirectory? {
         state.withLock { state in
-            guard let object = state.objects[id]?.object else {
+            guard let object = state.objects[id]?.directory else {
                 state.misses += 1
                 return nil
             }
@@ -37,7 +38,7 @@ public final class TreeObjectCache: Sendable {
 
     /// Keeps `object`, whose encoding is `encodedBytes` long, evicting the oldest entries to make room.
     /// An object larger than the whole capacity is not kept.
-    public func insert(_ object: TreeObject, id: ChunkID, encodedBytes: Int) {
+    public func insert(_ object: StoredDirectory, id: ChunkID, encodedBytes: Int) {
         guard encodedBytes <= capacityBytes else { return }
         state.withLock { state in
             guard state.objects[id] == nil else { return }

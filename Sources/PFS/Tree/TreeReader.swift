@@ -38,8 +38,8 @@ public struct TreePage: Sendable, Hashable {
     }
 }
 
-/// Loads tree objects: fetches the bytes, checks them against their id (corrupt data is never served),
-/// decodes, and keeps them in the optional shared cache.
+/// Loads directory objects: fetches the bytes, checks them against their id (corrupt data is never
+/// served), decodes, and keeps them in the optional shared cache.
 public struct TreeReader: Sendable {
     public let store: any TreeObjectStore
     public let cache: TreeObjectCache?
@@ -49,16 +49,76 @@ public struct TreeReader: Sendable {
         self.cache = cache
     }
 
-    /// The directory object named `id`; `malformed` when the bytes do not hash to `id` or do not decode.
-    public func object(_ id: ChunkID) async throws -> TreeObject {
-        if let cached = cache?.object(id) { return cached }
+    /// The directory named `id`: one object or an index of pages; `malformed` when the bytes do not hash
+    /// to `id` or do not decode.
+    public func directory(_ id: ChunkID) async throws -> StoredDirectory {
+        if let cached = cache?.directory(id) { return cached }
         let bytes = try await store.load(id)
         guard ChunkID(of: bytes) == id else {
             throw PFSError.malformed("tree object \(id) does not match its id (\(bytes.count) bytes)")
         }
-        let object = try TreeObject(decoding: bytes)
-        cache?.insert(object, id: id, encodedBytes: bytes.count)
-        return object
+        let directory = try StoredDirectory(decoding: bytes)
+        cache?.insert(directory, id: id, encodedBytes: bytes.count)
+        return directory
+    }
+
+    /// The `TreeObject` named `id`: a single-object directory or a page; `malformed` for an index.
+    public func object(_ id: ChunkID) async throws -> TreeObject {
+        switch try await directory(id) {
+        case .single(let object): return object
+        case .paged: throw PFSError.malformed("tree object \(id) is a directory index where a page was expected")
+        }
+    }
+
+    /// Page `number` of `index`, checked against the index: its first name, entry count and size, and
+    /// that its last name comes before the next page's first.
+    public func page(_ number: Int, of index: DirectoryIndex) async throws -> TreeObject {
+        let line = index.pages[number]
+        let page = try await object(line.id)
+        guard page.entries.count == Int(line.entryCount), PathRules.sameName(page.entries[0].name, line.firstName),
+              page.sizeBytes == line.sizeBytes else {
+            throw PFSError.malformed("directory page \(line.id) does not match its index line (first name, count or size)")
+        }
+        if number + 1 < index.pages.count, !PathRules.nameBefore(page.entries.last!.name, index.pages[number + 1].firstName) {
+            throw PFSError.malformed("directory page \(line.id) runs into the next page's names")
+        }
+        return page
+    }
+
+    /// Every entry of `directory` in name order, loading a paged one's pages `concurrency` at a time.
+    public func entries(of directory: StoredDirectory, concurrency: Int = 8) async throws -> [TreeObject.Entry] {
+        let index: DirectoryIndex
+        switch directory {
+        case .single(let object): return object.entries
+        case .paged(let paged): index = paged
+        }
+        var pages = [[TreeObject.Entry]](repeating: [], count: index.pages.count)
+        let reader = self
+        try await withThrowingTaskGroup(of: (Int, [TreeObject.Entry]).self) { group in
+            var next = 0
+            func start() {
+                let number = next
+                group.addTask { (number, try await reader.page(number, of: index).entries) }
+                next += 1
+            }
+            while next < min(max(concurrency, 1), index.pages.count) { start() }
+            while let (number, entries) = try await group.next() {
+                pages[number] = entries
+                if next < index.pages.count { start() }
+            }
+        }
+        return pages.flatMap { $0 }
+    }
+
+    /// The entry called `name` in `directory`, loading at most one page.
+    public func entry(named name: String, in directory: StoredDirectory) async throws -> TreeObject.Entry? {
+        switch directory {
+        case .single(let object):
+            return object.entry(named: name)
+        case .paged(let index):
+            guard let number = index.pageIndex(for: name) else { return nil }
+            return try await page(number, of: index).entry(named: name)
+        }
     }
 
     /// The tree whose root directory object is `root` (nil: the empty tree).
@@ -68,7 +128,7 @@ public struct TreeReader: Sendable {
 }
 
 /// Reads over one tree: a root id plus the reader that loads its objects. Every read loads only the
-/// objects on its path (lookup, list: the path's depth) or under it (walk, glob: pruned).
+/// objects on its path (lookup, list: the path's depth, one page of each paged directory) or under it (walk, glob: pruned).
 public struct FileTree: Sendable {
     /// The root directory object; nil for the empty tree.
     public let root: ChunkID?
@@ -83,14 +143,14 @@ public struct FileTree: Sendable {
     /// empty tree has no entries, not even `/`.
     public func lookup(_ path: PFSPath) async throws -> TreeEntry? {
         guard let root else { return nil }
-        var object = try await reader.object(root)
-        var current = TreeEntry(path: .root, kind: .directory, id: root, sizeBytes: object.sizeBytes)
+        var directory = try await reader.directory(root)
+        var current = TreeEntry(path: .root, kind: .directory, id: root, sizeBytes: directory.sizeBytes)
         for (level, name) in path.components.enumerated() {
-            guard let entry = object.entry(named: name) else { return nil }
+            guard let entry = try await reader.entry(named: name, in: directory) else { return nil }
             current = TreeEntry(parent: current.path, entry)
             if level + 1 < path.depth {
                 guard entry.kind == .directory else { return nil }
-                object = try await reader.object(entry.id)
+                directory = try await reader.directory(entry.id)
             }
         }
         return current
@@ -107,15 +167,10 @@ public struct FileTree: Sendable {
             let listed = after.map { PathRules.nameBefore($0, entry.path.name ?? "") } ?? true
             return TreePage(entries: listed ? [entry] : [], next: nil)
         }
-        let object = try await reader.object(entry.id)
-        var start = 0
-        if let after {
-            let (found, index) = object.index(of: after)
-            start = found ? index + 1 : index
-        }
-        let end = min(object.entries.count, start + limit)
-        let page = object.entries[start..<end].map { TreeEntry(parent: directory, $0) }
-        return TreePage(entries: page, next: end < object.entries.count ? page.last?.path.name : nil)
+        var cursor = DirectoryCursor(reader: reader, directory: try await reader.directory(entry.id), after: after)
+        var page: [TreeEntry] = []
+        while page.count < limit, let next = try await cursor.next() { page.append(TreeEntry(parent: directory, next)) }
+        return TreePage(entries: page, next: cursor.isAtEnd ? nil : page.last?.path.name)
     }
 
     /// The size of the file or directory at `path`: nil when there is none; 0 for the empty tree's root.

@@ -2,7 +2,8 @@ import Replication
 
 /// A pre-order walk of a tree (so entries come in path order), as an async sequence: directories are
 /// loaded only when the walk reaches them, so a consumer that stops early loads little, and memory is
-/// one object per level. `include` chooses what is yielded, `descend` which directories are entered.
+/// one object (or page) per level. `include` chooses what is yielded, `descend` which directories are
+/// entered.
 public struct TreeWalk: AsyncSequence, Sendable {
     public typealias Element = TreeEntry
 
@@ -28,8 +29,7 @@ public struct TreeWalk: AsyncSequence, Sendable {
         private struct Frame {
             var path: PFSPath
             var id: ChunkID
-            var entries: [TreeObject.Entry]?
-            var next = 0
+            var cursor: DirectoryCursor?
         }
 
         private let walk: TreeWalk
@@ -53,16 +53,15 @@ public struct TreeWalk: AsyncSequence, Sendable {
             }
             while !stack.isEmpty {
                 let top = stack.count - 1
-                if stack[top].entries == nil {
-                    stack[top].entries = try await walk.tree.reader.object(stack[top].id).entries
+                if stack[top].cursor == nil {
+                    let reader = walk.tree.reader
+                    stack[top].cursor = DirectoryCursor(reader: reader, directory: try await reader.directory(stack[top].id))
                 }
-                let entries = stack[top].entries!
-                guard stack[top].next < entries.count else {
+                guard let next = try await stack[top].cursor!.next() else {
                     stack.removeLast()
                     continue
                 }
-                let entry = TreeEntry(parent: stack[top].path, entries[stack[top].next])
-                stack[top].next += 1
+                let entry = TreeEntry(parent: stack[top].path, next)
                 if entry.kind == .directory && walk.descend(entry.path) {
                     // Content addressing rules out cycles, but a hostile object chain could still be deep.
                     guard stack.count < PathRules.maxDepth else {
