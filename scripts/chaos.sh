@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Chaos runs against real clusters whose nodes live in their own network namespaces (root; installs
-# iproute2 and nftables). The workload, nemesis and checks are Tests/IntegrationTests/Chaos.
+# Chaos runs against real clusters whose nodes live in their own network namespaces, each on its own
+# loop-mounted disk (root; installs iproute2, nftables and e2fsprogs). The workload, nemesis and checks are Tests/IntegrationTests/Chaos.
 #
-#   scripts/chaos.sh short                      what CI runs: 40 s of mixed faults, seed 16
+#   scripts/chaos.sh short                      what CI runs: 40 s of mixed faults, seed 1853
 #   scripts/chaos.sh long [DURATION] [options]  DURATION like 30m, 2h, 90s (default 30m); options:
 #        --seed N      the nemesis' and clients' choices (default: random, printed)
 #        --nodes N     3 to 7 (default 3)      --clients N   1 to 16 (default 4)
 #        --faults LIST comma-separated among kill-leader, kill-random, pause-leader, partition-leader,
-#                      isolate, loss, restart, member (default: all, mixed)
+#                      isolate, loss, restart, member, fill (default: all, mixed)
+#        --disk-mib M  each node's own file system (default 128 MiB per minute of the run, at least 1024)
 #        --release     run the release binaries (builds them in $SCRATCH_PATH or .build-release)
 #   scripts/chaos.sh failover [--trials N]      kill -9 the leader N times (default 20): the time from the
 #                                               kill to the first write acknowledged through another
@@ -18,11 +19,11 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 cd "$REPO_ROOT"
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 [ "$(id -u)" -eq 0 ] || die "chaos runs put nodes in network namespaces, which needs root"
 ensure_swift
-ensure_packages openssl iproute2 nftables "${BUILD_PACKAGES[@]}"
+ensure_packages openssl iproute2 nftables e2fsprogs "${BUILD_PACKAGES[@]}"
 
 # seconds_of DURATION: 90s, 30m, 2h, or plain seconds.
 seconds_of() {
@@ -64,7 +65,7 @@ run_chaos() {
 }
 
 cmd_long() {
-    local duration=30m seed="" nodes=3 clients=4 faults="" release=0
+    local duration=30m seed="" nodes=3 clients=4 faults="" release=0 disk=""
     if [ $# -gt 0 ] && [[ "$1" != -* ]]; then duration="$1"; shift; fi
     while [ $# -gt 0 ]; do
         case "$1" in
@@ -72,6 +73,7 @@ cmd_long() {
         --nodes) nodes="$2"; shift 2 ;;
         --clients) clients="$2"; shift 2 ;;
         --faults) faults="$2"; shift 2 ;;
+        --disk-mib) disk="$2"; shift 2 ;;
         --release) release=1; shift ;;
         *) usage ;;
         esac
@@ -80,11 +82,13 @@ cmd_long() {
     seconds="$(seconds_of "$duration")"
     [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 10 ] || die "long: the duration must be at least 10s, like 30m (got '$duration')"
     seed="${seed:-$((RANDOM * 32768 + RANDOM))}"
+    disk="${disk:-$((seconds / 60 * 128 > 1024 ? seconds / 60 * 128 : 1024))}"
+    [[ "$disk" =~ ^[0-9]+$ ]] && [ "$disk" -ge 256 ] || die "long: --disk-mib must be at least 256 (got '$disk')"
     local bin
     bin="$(build_binaries "$release")"
-    log "chaos: $duration of faults, seed $seed (CHAOS_SEED=$seed replays the same choices), binaries in $bin"
+    log "chaos: $duration of faults, seed $seed (CHAOS_SEED=$seed replays the same choices), $disk MiB disks, binaries in $bin"
     run_chaos PACH_BIN_DIR="$bin" CHAOS_SECONDS="$seconds" CHAOS_SEED="$seed" CHAOS_NODES="$nodes" \
-        CHAOS_CLIENTS="$clients" CHAOS_FAULTS="$faults"
+        CHAOS_CLIENTS="$clients" CHAOS_FAULTS="$faults" CHAOS_DISK_MIB="$disk"
 }
 
 cmd_short() {

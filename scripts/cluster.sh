@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A local cluster of pachd nodes on 127.0.0.1 (or each on its own network host), for development and demos.
 #
-#   scripts/cluster.sh up [N] [--fresh] [--netns]   build (release, once), make certificates, start N
-#                                         nodes (default 3); --netns: each in its own network namespace
+#   scripts/cluster.sh up [N] [--fresh] [--netns] [--disk-mib M]   build (release, once), make certificates,
+#                                         start N nodes (default 3); --netns: each in its own network
+#                                         namespace; --disk-mib: each on its own M MiB file system
 #   scripts/cluster.sh down [--purge]     stop every node (data kept; --purge deletes .cluster/)
 #   scripts/cluster.sh status             each node's process, then `pachctl cluster status`
 #   scripts/cluster.sh env                the lines that point pachctl at the cluster
@@ -16,7 +17,8 @@
 #   scripts/cluster.sh partition "1,2|3"  cut every link between the groups (--netns clusters only)
 #   scripts/cluster.sh isolate K          cut node K from every other node (clients still reach it)
 #   scripts/cluster.sh slow K [DELAY] [loss P%]   delay (e.g. 100ms; needs netem) and/or drop P% of K's packets
-#   scripts/cluster.sh heal               remove every network fault
+#   scripts/cluster.sh fill K             fill node K's disk to the last block (--disk-mib clusters only)
+#   scripts/cluster.sh heal               remove every network fault and every fill
 #
 # Everything lives under .cluster/ in the repository root:
 #   tls/ca.crt, tls/ca.key, tls/node<K>.crt, tls/node<K>.key   the cluster CA and one certificate per node
@@ -32,6 +34,11 @@
 # (nftables rules inside the namespaces) between nodes; a client's traffic is never cut. `down` deletes
 # the namespaces, links and rules; `up` makes them again. .cluster/netns records "TAG SUBNET".
 #
+# With --disk-mib M (root) node K's data dir is node<K>/data, an ext4 file system in the sparse image
+# node<K>/disk.img, loop-mounted (scripts/lib/disks.sh); its logs and cmd stay outside, on the host's
+# disk. `down` unmounts the images (their data stays), `up` and `restart` mount them again.
+# .cluster/disk-mib records M.
+#
 # Environment: PACH_BIN_DIR=DIR uses the pachd and pachctl in DIR and skips the build (later commands,
 # and later `up`s, keep using DIR until `up --fresh` or `down --purge`); SCRATCH_PATH=DIR builds in DIR
 # instead of .build; PACH_CLUSTER_DIR=DIR keeps the cluster in DIR instead of .cluster/, and
@@ -41,6 +48,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$(dirname "$0")/lib/tls.sh"
 source "$(dirname "$0")/lib/netns.sh"
+source "$(dirname "$0")/lib/disks.sh"
 
 CLUSTER_DIR="${PACH_CLUSTER_DIR:-$REPO_ROOT/.cluster}"
 TLS_DIR="$CLUSTER_DIR/tls"
@@ -57,7 +65,7 @@ STOP_WAIT_S=15
 
 # usage [STATUS]: the command summary at the top of this file.
 usage() {
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//' >&2
     exit "${1:-2}"
 }
 
@@ -146,9 +154,30 @@ pachd_bin() { echo "$(bin_dir)/pachd"; }
 # --- cluster files ----------------------------------------------------------------------------------
 
 node_dir() { echo "$CLUSTER_DIR/node$1"; }
+# node_data_dir K: pachd's --data-dir for node K (its own file system with --disk-mib).
+node_data_dir() { if is_disks; then echo "$(node_dir "$1")/data"; else node_dir "$1"; fi; }
 api_address() { echo "$(node_host "$1"):$((API_PORT_BASE + $1))"; }
 peer_address() { echo "$(node_host "$1"):$((PEER_PORT_BASE + $1))"; }
 metrics_address() { echo "$(node_host "$1"):$((METRICS_PORT_BASE + $1))"; }
+
+# --- own disks (--disk-mib) ------------------------------------------------------------------------
+
+is_disks() { [ -s "$CLUSTER_DIR/disk-mib" ]; }
+disk_mib() { cat "$CLUSTER_DIR/disk-mib"; }
+
+require_disks() {
+    [ "$(cluster_size)" -gt 0 ] || die "there is no cluster here; run: scripts/cluster.sh up --disk-mib 1024"
+    is_disks || die "disk faults need nodes on their own file systems; start over with: scripts/cluster.sh up $(cluster_size) --fresh --disk-mib 1024"
+}
+
+# unmount_disks: unmounts every node's disk (members and removed nodes); data stays in the images.
+unmount_disks() {
+    local dir
+    for dir in "$CLUSTER_DIR"/node* "$CLUSTER_DIR"/removed/node*; do
+        [ -d "$dir" ] || continue
+        disk_unmount "$dir" || log "could not unmount $dir/data"
+    done
+}
 
 # --- own network hosts (--netns) --------------------------------------------------------------------
 
@@ -241,9 +270,13 @@ write_node_cmd() {
     dir="$(node_dir "$k")"
     mkdir -p "$dir"
     local extra=()
-    read -ra extra <<<"${PACHD_EXTRA_FLAGS:-}"
+    # On its own small disk the chunk store leaves an eighth of it (not the default 1GiB) to the Raft log.
+    if is_disks; then extra+=(--chunk-reserve "$(($(disk_mib) / 8))MiB"); fi
+    local more=()
+    read -ra more <<<"${PACHD_EXTRA_FLAGS:-}"
+    extra+=("${more[@]}")
     printf '%s\n' "$(pachd_bin)" "$@" "${extra[@]}" \
-        --id "$k" --data-dir "$dir" \
+        --id "$k" --data-dir "$(node_data_dir "$k")" \
         --api-address "$(api_address "$k")" --peer-address "$(peer_address "$k")" \
         --metrics-address "$(metrics_address "$k")" \
         --peers "$peers" \
@@ -269,7 +302,7 @@ is_running() {
     [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
     state="$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || true)"
     [ "$state" != "Z" ] || return 1
-    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$dir"
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$(node_data_dir "$1")"
 }
 
 is_paused() {
@@ -290,6 +323,7 @@ start_node() {
     [ -x "${argv[0]}" ] || die "node $k's binary ${argv[0]} is missing; run: scripts/cluster.sh up"
     local host wrap=()
     host="$(node_host "$k")"
+    if is_disks; then disk_ensure "$dir" "$(disk_mib)" || die "could not mount node $k's disk $dir/disk.img"; fi
     if is_netns; then
         netns_node_up "$(net_tag)" "$(net_subnet)" "$k" || die "could not make node $k's network namespace"
         wrap=(ip netns exec "$(netns_ns "$(net_tag)" "$k")")
@@ -406,12 +440,19 @@ require_running() {
 # --- commands ---------------------------------------------------------------------------------------
 
 cmd_up() {
-    local n="" fresh=0 netns=0 arg k
-    for arg in "$@"; do
+    local n="" fresh=0 netns=0 disks="" arg k
+    while [ $# -gt 0 ]; do
+        arg="$1"
+        shift
         case "$arg" in
         --fresh) fresh=1 ;;
         --netns) netns=1 ;;
-        -*) die "up: unknown option '$arg' (usage: up [N] [--fresh] [--netns])" ;;
+        --disk-mib)
+            [[ "${1:-}" =~ ^[1-9][0-9]*$ ]] && [ "$1" -ge 64 ] || die "up: --disk-mib needs a size in MiB of at least 64, not '${1:-}'"
+            disks="$1"
+            shift
+            ;;
+        -*) die "up: unknown option '$arg' (usage: up [N] [--fresh] [--netns] [--disk-mib M])" ;;
         *) [ -z "$n" ] || die "up: more than one node count given"; n="$arg" ;;
         esac
     done
@@ -421,6 +462,7 @@ cmd_up() {
     if [ "$fresh" = 1 ] && [ -d "$CLUSTER_DIR" ]; then
         log "--fresh: stopping any running node and deleting .cluster/"
         stop_all
+        unmount_disks
         rm -rf -- "$CLUSTER_DIR"
     fi
     local size
@@ -432,7 +474,16 @@ cmd_up() {
     if [ "$netns" = 1 ] && [ "$size" -gt 0 ] && ! is_netns; then
         die "this cluster's nodes share 127.0.0.1 (their certificates name it); start over with 'up $n --fresh --netns'"
     fi
-    if [ "$size" -eq 0 ]; then rm -f "$CLUSTER_DIR/netns"; fi
+    if [ -n "$disks" ] && [ "$size" -gt 0 ] && [ "$disks" != "$(is_disks && disk_mib)" ]; then
+        die "this cluster's nodes keep their data $(is_disks && echo "on $(disk_mib) MiB disks" || echo "on this host's disk"); start over with 'up $n --fresh --disk-mib $disks'"
+    fi
+    if [ "$size" -eq 0 ]; then rm -f "$CLUSTER_DIR/netns" "$CLUSTER_DIR/disk-mib"; fi
+    if [ -n "$disks" ] && [ "$size" -eq 0 ]; then
+        [ "$(id -u)" = 0 ] || die "up --disk-mib: mounting the nodes' disks needs root"
+        ensure_packages e2fsprogs util-linux mount
+        mkdir -p "$CLUSTER_DIR"
+        echo "$disks" >"$CLUSTER_DIR/disk-mib"
+    fi
     if [ "$netns" = 1 ] || is_netns; then
         ensure_packages iproute2 nftables
         local tag="pach$PORT_BASE" subnet
@@ -516,6 +567,10 @@ cmd_down() {
     [ -d "$CLUSTER_DIR" ] || { log "there is no cluster here"; return 0; }
     log "stopping the cluster"
     stop_all
+    if is_disks; then
+        unmount_disks
+        log "unmounted the nodes' disks (their images stay in .cluster/node<K>/disk.img)"
+    fi
     if is_netns; then
         netns_down "$(net_tag)"
         [ -z "$(netns_leftovers "$(net_tag)")" ] || log "some namespaces or links of $(net_tag) are still there: $(netns_leftovers "$(net_tag)" | paste -sd' ' -)"
@@ -551,6 +606,9 @@ cmd_status() {
             faults="$(netns_faults "$(net_tag)" "$k" | paste -sd';' - | sed 's/;/; /g')"
             [ -z "$faults" ] || printf 'node %s network faults: %s\n' "$k" "$faults"
         done
+    fi
+    if is_disks; then
+        for k in $(node_ids); do printf 'node %s disk: %s\n' "$k" "$(disk_state "$(node_dir "$k")")"; done
     fi
     printf '\n'
     local any=0
@@ -695,6 +753,7 @@ cmd_remove() {
         wait_exit "$k" "$STOP_WAIT_S" || { signal_node "$k" KILL; wait_exit "$k" 5 || true; }
     fi
     if is_netns; then netns_node_down "$(net_tag)" "$k"; fi
+    if is_disks; then disk_unmount "$(node_dir "$k")" || log "could not unmount node $k's disk"; fi
     mkdir -p "$CLUSTER_DIR/removed"
     rm -rf -- "$CLUSTER_DIR/removed/node$k"
     mv -- "$(node_dir "$k")" "$CLUSTER_DIR/removed/node$k"
@@ -753,9 +812,31 @@ cmd_slow() {
 
 cmd_heal() {
     [ $# -eq 0 ] || die "usage: heal"
-    require_netns
-    netns_heal "$(net_tag)" $(node_ids) || die "heal: could not reset the rules"
-    log "healed: every link is whole again"
+    [ "$(cluster_size)" -gt 0 ] || die "there is no cluster here; run: scripts/cluster.sh up"
+    is_netns || is_disks || die "heal: this cluster has no faults to heal (network faults need --netns, disk faults --disk-mib)"
+    if is_netns; then
+        require_netns
+        netns_heal "$(net_tag)" $(node_ids) || die "heal: could not reset the rules"
+        log "healed: every link is whole again"
+    fi
+    if is_disks; then
+        local k
+        for k in $(node_ids); do disk_unfill "$(node_dir "$k")"; done
+        log "healed: no disk is filled"
+    fi
+}
+
+# --- disk faults (--disk-mib) -----------------------------------------------------------------------
+
+cmd_fill() {
+    [ $# -eq 1 ] || die "usage: fill K"
+    require_disks
+    require_node "$1"
+    local dir taken
+    dir="$(node_dir "$1")"
+    disk_mounted "$dir" || die "node $1's disk is not mounted (the cluster is down?); run: scripts/cluster.sh up"
+    taken="$(disk_fill "$dir")" || die "fill: could not fill node $1's disk"
+    log "node $1's disk is full ($((taken / 1048576)) MiB of filler in ${dir#"$REPO_ROOT"/}/data/fill); scripts/cluster.sh heal frees it"
 }
 
 main() {
@@ -779,6 +860,7 @@ main() {
     isolate) cmd_isolate "$@" ;;
     slow) cmd_slow "$@" ;;
     heal) cmd_heal "$@" ;;
+    fill) cmd_fill "$@" ;;
     -h | --help | help) usage 0 ;;
     *) printf 'error: unknown command %s\n\n' "'$cmd'" >&2; usage ;;
     esac

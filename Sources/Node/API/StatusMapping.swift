@@ -21,6 +21,8 @@ enum StatusMapping {
         case .configChangePending, .invalidConfigChange, .invalidMessage, .compacted, .unavailable,
              .corruptStorage, .storage:
             return RPCError(code: .internalError, message: "internal error in the replication layer: \(error)")
+        case .outOfSpace:
+            return RPCError(code: .resourceExhausted, message: error.description)
         }
     }
 

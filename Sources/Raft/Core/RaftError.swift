@@ -22,6 +22,9 @@ public enum RaftError: Error, Sendable, Equatable, CustomStringConvertible {
     case corruptStorage(String)
     /// An I/O error from storage.
     case storage(String)
+    /// Storage is full (ENOSPC, EDQUOT) and nothing was written: the same write may be retried once
+    /// space is freed.
+    case outOfSpace(String)
 
     public var description: String {
         switch self {
@@ -36,6 +39,7 @@ public enum RaftError: Error, Sendable, Equatable, CustomStringConvertible {
         case .timeout: return "the request timed out; its outcome is unknown"
         case .corruptStorage(let why): return "corrupt raft storage: \(why)"
         case .storage(let why): return "raft storage error: \(why)"
+        case .outOfSpace(let why): return "raft storage is full: \(why); free space and the node goes on"
         }
     }
 }

@@ -16,6 +16,8 @@ final class EventInbox: Sendable {
         var events: [NodeEvent] = []
         var tick = false
         var closed = false
+        /// While set, requests (proposals, reads, membership changes, transfers) are refused with it.
+        var refusal: RaftError?
     }
 
     static let maxEvents = 100_000
@@ -33,6 +35,7 @@ final class EventInbox: Sendable {
     func post(_ event: NodeEvent) -> RaftError? {
         let refusal: RaftError? = state.withLock { state in
             if state.closed { return .stopped }
+            if let refusal = state.refusal, event.isRequest { return refusal }
             guard state.events.count < Self.maxEvents else {
                 return .proposalDropped("the node's event queue holds \(Self.maxEvents) events; it is overloaded")
             }
@@ -63,6 +66,26 @@ final class EventInbox: Sendable {
                 state.tick = false
             }
             return (state.events, state.tick)
+        }
+    }
+
+    /// Refuses requests with `refusal` from now on (nil: accepts them again), and takes the requests
+    /// already queued out of the queue, for the caller to fail; other events stay queued in order.
+    func refuseRequests(_ refusal: RaftError?) -> [NodeEvent] {
+        state.withLock { state in
+            state.refusal = refusal
+            guard refusal != nil else { return [] }
+            let requests = state.events.filter(\.isRequest)
+            state.events.removeAll(where: \.isRequest)
+            return requests
+        }
+    }
+
+    /// Whether a `.stop` is queued: for a loop that waits for something else (a full disk) and must still
+    /// notice that it is asked to stop.
+    var stopQueued: Bool {
+        state.withLock { state in
+            state.events.contains { if case .stop = $0 { true } else { false } }
         }
     }
 

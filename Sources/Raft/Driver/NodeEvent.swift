@@ -22,6 +22,14 @@ enum NodeEvent: Sendable {
     case stop(CheckedContinuation<Void, Never>)
 
     /// Fails a request that will never reach the loop.
+    /// A caller's request, which waits for an answer (not a message, tick report or stop).
+    var isRequest: Bool {
+        switch self {
+        case .propose, .configChange, .read, .transfer: return true
+        case .stop, .transport, .applied, .snapshotTaken: return false
+        }
+    }
+
     func fail(_ error: RaftError) {
         switch self {
         case .propose(let request): request.reply.resume(returning: .failure(error))

@@ -9,21 +9,7 @@ extension NodeLoop {
         if let hard = ready.hardState { logger[metadataKey: "raft.term"] = "\(hard.term)" }
         transport.send(ready.messages)
         if let hardState = persistableHardState(ready) {
-            let (storage, transport) = (storage, transport)
-            let error: RaftError? = await persistQueue.run {
-                do throws(RaftError) {
-                    try storage.persist(hardState: hardState, entries: ready.entries, snapshot: ready.snapshot)
-                } catch {
-                    return error
-                }
-                // Votes and acknowledgements promise durability: sent only now, still off the loop.
-                transport.send(ready.messagesAfterPersist)
-                return nil
-            }
-            if let error {
-                fail(error, doing: "persisting entries")
-                return
-            }
+            guard await persist(ready, hardState: hardState) else { return }
             persistedHardState = hardState ?? persistedHardState
             deferredHardState = nil
         } else {
@@ -39,6 +25,61 @@ extension NodeLoop {
             pending.readIndexArrived(context: readState.context, index: readState.index)
         }
     }
+
+    /// Writes `ready`'s entries, snapshot and `hardState`, then sends the messages that promise they are
+    /// durable. Returns false when the node failed or was asked to stop instead.
+    ///
+    /// A full disk is waited out, not treated as a failure: the same batch is retried every
+    /// `outOfSpaceRetry` until it fits. Meanwhile this node neither votes nor acknowledges nor ticks, so
+    /// to the others it is a paused member: a leader stuck here loses its lease to an election elsewhere,
+    /// and once space is freed the node catches up like any follower that fell behind.
+    private func persist(_ ready: Ready, hardState: HardState?) async -> Bool {
+        let (storage, transport) = (storage, transport)
+        var waited = false
+        while true {
+            let error: RaftError? = await persistQueue.run {
+                do throws(RaftError) {
+                    try storage.persist(hardState: hardState, entries: ready.entries, snapshot: ready.snapshot)
+                } catch {
+                    return error
+                }
+                // Votes and acknowledgements promise durability: sent only now, still off the loop.
+                transport.send(ready.messagesAfterPersist)
+                return nil
+            }
+            guard let error else {
+                if waited {
+                    _ = inbox.refuseRequests(nil)
+                    logger.notice("raft log writable again; the node takes part in consensus again")
+                }
+                return true
+            }
+            guard case .outOfSpace = error else {
+                fail(error, doing: "persisting entries")
+                return false
+            }
+            if !waited {
+                logger.error("raft log cannot be written, the disk is full; retrying until space is freed",
+                             metadata: ["raft.error": "\(error)"])
+                waited = true
+                // Callers should not wait for a node that cannot write: refused, they go to another node.
+                let refusal = RaftError.proposalDropped("node \(core.id) cannot write its log, its disk is full; try another node")
+                for request in inbox.refuseRequests(refusal) { request.fail(refusal) }
+                // Those already in the log may still commit through the others: their outcome is unknown.
+                pending.failAll(.timeout)
+                for reader in newReads { reader.reply.resume(returning: .failure(refusal)) }
+                newReads = []
+            }
+            try? await Task.sleep(for: Self.outOfSpaceRetry)
+            if inbox.stopQueued {
+                stopRequested = true  // the run loop ends and shutdown() answers the queued stop
+                return false
+            }
+        }
+    }
+
+    /// How often a write refused for a full disk is tried again.
+    static var outOfSpaceRetry: Duration { .milliseconds(500) }
 
     /// Decides what this Ready writes. Returns nil when nothing needs an fsync, else `.some(hard state
     /// to write, maybe nil)`.
@@ -126,6 +167,12 @@ extension NodeLoop {
             do throws(RaftError) { try storage.saveSnapshot(snapshot) } catch { return error }
             return nil
         }) {
+            if case .outOfSpace = error {
+                // Nothing depends on this snapshot yet: the log keeps everything it would cover.
+                logger.error("state machine snapshot not saved, the disk is full; retrying after another interval",
+                             metadata: ["raft.error": "\(error)"])
+                return
+            }
             fail(error, doing: "saving a snapshot")
             return
         }

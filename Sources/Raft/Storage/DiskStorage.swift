@@ -90,11 +90,15 @@ public final class DiskStorage: RaftStorage {
             var marker: SnapshotMarker?
             if let snapshot {
                 try state.snapshots.save(snapshot)
-                state.snapshotIndex = snapshot.metadata.index
-                state.lastIndex = snapshot.metadata.index
                 marker = SnapshotMarker(index: snapshot.metadata.index, term: snapshot.metadata.term)
             }
+            // The indexes move only once the batch is in the log, so that after `.outOfSpace` the same
+            // batch passes `checkBatch` again and can be retried.
             try state.log.append(hardState: hardState, entries: entries, marker: marker)
+            if let snapshot {
+                state.snapshotIndex = snapshot.metadata.index
+                state.lastIndex = snapshot.metadata.index
+            }
             if let last = entries.last { state.lastIndex = last.index }
         }
     }

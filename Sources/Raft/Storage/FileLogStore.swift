@@ -13,7 +13,11 @@ import Glibc
 /// - `compact(through:)` deletes the oldest segments while everything they hold is at or below the index.
 ///
 /// MUST be used from one thread at a time (`DiskStorage` holds it under its lock). After a failed write
-/// or sync every call throws: the file's state is unknown and only a fresh replay may trust it.
+/// or sync every call throws: the file's state is unknown and only a fresh replay may trust it. The one
+/// exception is a full disk: a write refused with ENOSPC is cut back off the segment (`ftruncate`
+/// to the last synced frame's end) and `append` throws `.outOfSpace`, after which the same batch may be
+/// appended again. A failed sync is never retried (after a failed fsync the kernel may have dropped the
+/// dirty pages, so a retry could report success for data that is gone).
 final class FileLogStore {
     /// What one segment contributes, for compaction.
     struct Segment: Equatable {
@@ -151,20 +155,34 @@ final class FileLogStore {
     func append(hardState newHardState: HardState?, entries: [Entry], marker: SnapshotMarker?) throws(RaftError) {
         try checkUsable()
         precondition(current != nil, "FileLogStore.append before replay() in \(directory)")
-        do throws(RaftError) {
-            var frame = try LogFrame.encode(
-                hardState: currentSize == 0 ? newHardState ?? hardState : newHardState, entries: entries, marker: marker)
-            if currentSize > 0 && currentSize + frame.count > segmentBytes {
+        var frame = try LogFrame.encode(
+            hardState: currentSize == 0 ? newHardState ?? hardState : newHardState, entries: entries, marker: marker)
+        if currentSize > 0 && currentSize + frame.count > segmentBytes {
+            do throws(RaftError) {
                 try createSegment(sequence: segments[segments.count - 1].sequence + 1)
-                frame = try LogFrame.encode(hardState: newHardState ?? hardState, entries: entries, marker: marker)
+            } catch {
+                if case .outOfSpace = error { throw error }  // nothing was created
+                failure = error.description
+                throw error
             }
+            frame = try LogFrame.encode(hardState: newHardState ?? hardState, entries: entries, marker: marker)
+        }
+        do throws(RaftError) {
             try current!.write(frame, at: currentSize)
+        } catch {
+            failure = error.description
+            // A full disk: drop whatever part of the frame reached the file, so that the file ends at
+            // the last synced frame again and a retry starts from a known state.
+            if case .outOfSpace = error, (try? current!.truncate(to: currentSize)) != nil { failure = nil }
+            throw error
+        }
+        do throws(RaftError) {
             try current!.syncData(meter)
-            currentSize += frame.count
         } catch {
             failure = error.description
             throw error
         }
+        currentSize += frame.count
         if let marker { note(.snapshotMarker(marker)) }
         if let last = entries.last { note(.entry(last)) }
         if let newHardState { hardState = newHardState }
@@ -182,9 +200,15 @@ final class FileLogStore {
         }
     }
 
+    /// Creates and opens segment `sequence`. Throws `.outOfSpace` only when no file was created.
     private func createSegment(sequence: UInt64) throws(RaftError) {
         let file = try SystemFile.open(segmentPath(sequence), flags: O_RDWR | O_CREAT | O_EXCL)
-        try FileSystem.syncDirectory(directory, meter: meter)
+        do throws(RaftError) {
+            try FileSystem.syncDirectory(directory, meter: meter)
+        } catch {
+            if case .outOfSpace(let why) = error { throw .storage(why) }
+            throw error
+        }
         segments.append(Segment(sequence: sequence, maxIndex: 0))
         current = file
         currentSize = 0

@@ -30,8 +30,15 @@ final class SnapshotStore {
         let name = Self.fileName(index: snapshot.metadata.index, term: snapshot.metadata.term)
         let temporary = "\(directory)/\(name).tmp"
         let file = try SystemFile.open(temporary, flags: O_WRONLY | O_CREAT | O_TRUNC)
-        try file.write(SnapshotFile.encode(snapshot), at: 0)
-        try file.syncAll(meter)
+        do throws(RaftError) {
+            try file.write(SnapshotFile.encode(snapshot), at: 0)
+            try file.syncAll(meter)
+        } catch {
+            // A full disk, most likely: leave no temp file eating the space; the save may be retried.
+            file.close()
+            try? FileSystem.remove(temporary)
+            throw error
+        }
         file.close()
         try FileSystem.rename(temporary, to: "\(directory)/\(name)")
         try FileSystem.syncDirectory(directory, meter: meter)

@@ -80,7 +80,8 @@ final class SystemFile {
         _ = try SystemFile.retryingEINTR("fsync \(path)") { meter.measure { fsync(descriptor) } }
     }
 
-    /// Runs a system call until it does not fail with EINTR; any other failure becomes `.storage`.
+    /// Runs a system call until it does not fail with EINTR; ENOSPC and EDQUOT become `.outOfSpace`, any
+    /// other failure `.storage`.
     static func retryingEINTR<Value: BinaryInteger>(
         _ what: @autoclosure () -> String, _ call: () -> Value
     ) throws(RaftError) -> Value {
@@ -89,6 +90,7 @@ final class SystemFile {
             if result >= 0 { return result }
             let code = errno
             if code == EINTR { continue }
+            if code == ENOSPC || code == EDQUOT { throw .outOfSpace("\(what()): \(String(cString: strerror(code)))") }
             throw .storage("\(what()): \(String(cString: strerror(code)))")
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 @testable import Linearizability
 
-/// Injects one fault at a time into a `--netns` cluster through `scripts/cluster.sh`, holds it, undoes
+/// Injects one fault at a time into a `--netns --disk-mib` cluster through `scripts/cluster.sh`, holds it, undoes
 /// it, and rests, until the deadline; the choices come from the seed.
 struct Nemesis {
     enum Fault: String, CaseIterable, Sendable {
@@ -13,9 +13,10 @@ struct Nemesis {
         case lossyLinks = "drop 30% of a random node's packets"
         case restartRandom = "restart a random node (SIGTERM, start)"
         case addRemoveMember = "add a member (learner, then voter), then remove it"
+        case fillDisk = "fill a random node's disk"
 
         /// CHAOS_FAULTS names: kill-leader, kill-random, pause-leader, partition-leader, isolate, loss, restart,
-        /// member.
+        /// member, fill.
         static func named(_ name: String) -> Fault? {
             switch name {
             case "kill-leader": .killLeader
@@ -26,6 +27,7 @@ struct Nemesis {
             case "loss": .lossyLinks
             case "restart": .restartRandom
             case "member": .addRemoveMember
+            case "fill": .fillDisk
             default: nil
             }
         }
@@ -92,6 +94,10 @@ struct Nemesis {
                 try await cluster.scriptOK(["add"], timeout: .seconds(120))
                 try await Task.sleep(for: hold)
                 try await cluster.scriptOK(["remove", String(victim)], timeout: .seconds(120))
+            case .fillDisk:
+                try await cluster.scriptOK(["fill", String(victim)])
+                try await Task.sleep(for: hold)
+                try await cluster.scriptOK(["heal"])
             }
         }
     }

@@ -26,6 +26,17 @@ final class ScriptedCluster: Sendable {
         return nil
     }
 
+    /// Why a `--netns --disk-mib` cluster cannot run here, or nil when it can (also mkfs.ext4 and loop
+    /// devices).
+    static var disksSkipReason: String? {
+        if let reason = netnsSkipReason { return reason }
+        if !["/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"].contains(where: FileManager.default.isExecutableFile(atPath:)) {
+            return "mkfs.ext4 is missing (scripts/test.sh installs e2fsprogs)"
+        }
+        if !FileManager.default.fileExists(atPath: "/dev/loop-control") { return "this machine has no loop devices (/dev/loop-control)" }
+        return nil
+    }
+
     static func with<T>(_ body: (ScriptedCluster) async throws -> T) async throws -> T {
         let cluster = try ScriptedCluster()
         await cluster.removeNetwork()  // what a crashed run with the same tag may have left
@@ -150,6 +161,7 @@ final class ScriptedCluster: Sendable {
     func tearDown(keep: Bool = false) async {
         _ = try? await script(["down", "--purge"], timeout: .seconds(60))
         await removeNetwork()
+        StaleClusters.unmountAll(under: root)  // what a failed `down` left mounted
         // Flush what the run left dirty, so its writeback does not slow the next test's fsyncs.
         _ = try? await run("/bin/sync", [], environment: TestCluster.baseEnvironment(), timeout: .seconds(60))
         if keep || ProcessInfo.processInfo.environment["PACH_IT_KEEP"] == "1" {

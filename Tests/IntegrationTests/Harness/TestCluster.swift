@@ -364,6 +364,19 @@ final class TestCluster: Sendable {
 /// Test-cluster folders under `<tmp>/pach-it/<test runner pid>-<random>`. A run that crashed (or was
 /// killed) leaves processes and folders behind; the next run kills and deletes them.
 enum StaleClusters {
+    /// Detaches every mount below `folder` (the loop-mounted disks of `cluster.sh up --disk-mib`), so that
+    /// deleting the folder does not reach into them or fail on them.
+    static func unmountAll(under folder: String) {
+        guard let table = try? String(contentsOfFile: "/proc/mounts", encoding: .utf8) else { return }
+        let points = table.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            return fields.count > 1 && fields[1].hasPrefix(folder + "/") ? String(fields[1]) : nil
+        }
+        #if os(Linux)
+        for point in points.sorted(by: >) { _ = umount2(point, Int32(MNT_DETACH)) }
+        #endif
+    }
+
     static var base: String { FileManager.default.temporaryDirectory.path + "/pach-it" }
 
     private static let swept: Bool = {
@@ -379,14 +392,17 @@ enum StaleClusters {
         return path
     }
 
-    /// Kills the pachd processes of folders whose test runner is gone, then deletes those folders.
+    /// Kills the pachd processes of folders whose test runner is gone (a `TestCluster`'s nodes, or a
+    /// `ScriptedCluster`'s under cluster/), unmounts the disks they may have left mounted, then deletes
+    /// those folders.
     static func sweep() {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { return }
         for entry in entries {
             guard let owner = entry.split(separator: "-").first.flatMap({ Int32($0) }) else { continue }
             if owner == getpid() || kill(owner, 0) == 0 { continue }
             let folder = "\(base)/\(entry)"
-            let nodes = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            let nodes = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+                + ((try? FileManager.default.contentsOfDirectory(atPath: folder + "/cluster")) ?? []).map { "cluster/" + $0 }
             for node in nodes {
                 guard let text = try? String(contentsOfFile: "\(folder)/\(node)/pid", encoding: .utf8),
                     let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
@@ -395,6 +411,7 @@ enum StaleClusters {
                 else { continue }
                 _ = kill(pid, SIGKILL)
             }
+            unmountAll(under: folder)
             try? FileManager.default.removeItem(atPath: folder)
         }
     }

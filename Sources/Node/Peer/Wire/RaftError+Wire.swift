@@ -21,6 +21,7 @@ extension Raftpb_RaftFailure {
         case .timeout: code = .timeout
         case .corruptStorage(let why): code = .corruptStorage; message = why
         case .storage(let why): code = .storage; message = why
+        case .outOfSpace: code = .storage  // the description says it is full
         }
     }
 }
