@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PachAPI", targets: ["PachAPI"]),
         .library(name: "Replication", targets: ["Replication"]),
         .library(name: "PFS", targets: ["PFS"]),
+        .library(name: "Jobs", targets: ["Jobs"]),
         .executable(name: "pachd", targets: ["Node"]),
         .executable(name: "pachctl", targets: ["pachctl"]),
     ],
@@ -64,6 +65,8 @@ let package = Package(
         .executableTarget(name: "ChunkBench", dependencies: ["Replication"], path: "Benchmarks/ChunkBench"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Raft"]),
         .target(name: "PFS", dependencies: ["Raft", "Replication"], exclude: ["README.md"]),
+        .target(name: "Jobs", dependencies: ["PFS"], exclude: ["README.md"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "PFS"]),
         .executableTarget(
             name: "Node",
             dependencies: [

@@ -4,14 +4,34 @@ import PachAPI
 extension Presenter {
     /// `list file` and `glob file`: NAME, TYPE, SIZE, as Pachyderm prints them (directories end in `/`).
     public func files(_ files: [Pfs_FileInfo]) -> String {
-        if format == .json { return Self.jsonLines(files.map(Self.json(file:))) }
-        var table = TextTable(headers: ["NAME", "TYPE", "SIZE"])
-        for file in files {
-            let isDirectory = file.type == .dir
-            let name = isDirectory && file.path != "/" ? file.path + "/" : file.path
-            table.append([name, isDirectory ? "dir" : "file", HumanFormat.size(file.sizeBytes)])
+        var listing = FileListing(presenter: self)
+        return listing.block(files) + listing.finish()
+    }
+
+    /// `list file` and `glob file` as they stream: NAME, TYPE, SIZE (or one JSON document per line), a
+    /// block at a time.
+    public struct FileListing: Sendable {
+        let presenter: Presenter
+        private var table = TextTableStream(headers: ["NAME", "TYPE", "SIZE"])
+
+        public init(presenter: Presenter) {
+            self.presenter = presenter
         }
-        return table.render()
+
+        /// The text for the next entries.
+        public mutating func block(_ files: [Pfs_FileInfo]) -> String {
+            if presenter.format == .json { return Presenter.jsonLines(files.map(Presenter.json(file:))) }
+            return files.isEmpty ? "" : table.render(files.map { file in
+                let isDirectory = file.type == .dir
+                let name = isDirectory && file.path != "/" ? file.path + "/" : file.path
+                return [name, isDirectory ? "dir" : "file", HumanFormat.size(file.sizeBytes)]
+            })
+        }
+
+        /// The text that ends the listing (a table's header when nothing was listed).
+        public mutating func finish() -> String {
+            presenter.format == .json ? "" : table.finish()
+        }
     }
 
     /// `inspect file`.

@@ -22,15 +22,19 @@ public struct TextTable: Sendable, Equatable {
 
     /// The rendered table, ending with a newline.
     public func render() -> String {
-        let all = [headers] + rows
         var widths = [Int](repeating: 0, count: headers.count)
-        for row in all {
+        return Self.render([headers] + rows, widths: &widths)
+    }
+
+    /// `rows` aligned in columns at least `widths` wide; `widths` grows to fit them.
+    static func render(_ rows: [[String]], widths: inout [Int]) -> String {
+        for row in rows {
             for (column, cell) in row.enumerated() {
                 widths[column] = max(widths[column], cell.count)
             }
         }
         var output = ""
-        for row in all {
+        for row in rows {
             var line = ""
             for (column, cell) in row.enumerated() {
                 line += cell
@@ -46,6 +50,35 @@ public struct TextTable: Sendable, Equatable {
     /// A cell is one line: descriptions may hold line breaks or tabs, which would break the columns.
     static func cell(_ text: String) -> String {
         String(text.map { $0 == "\n" || $0 == "\r\n" || $0 == "\r" || $0 == "\t" ? " " : $0 })
+    }
+}
+
+/// A table printed a block of rows at a time, for listings that stream (a directory of millions): the
+/// header comes with the first block, and a column only ever widens, so a short block after a long one
+/// stays aligned with it. A listing that fits in one block renders exactly as `TextTable`.
+public struct TextTableStream: Sendable {
+    public let headers: [String]
+    private var widths: [Int]
+    private var started = false
+
+    public init(headers: [String]) {
+        self.headers = headers
+        widths = [Int](repeating: 0, count: headers.count)
+    }
+
+    /// The next block's text (with the header if it is the first).
+    public mutating func render(_ rows: [[String]]) -> String {
+        let cells = rows.map { row in
+            precondition(row.count == headers.count, "row \(row) has \(row.count) cells for \(headers.count) headers")
+            return row.map(TextTable.cell)
+        }
+        defer { started = true }
+        return TextTable.render(started ? cells : [headers] + cells, widths: &widths)
+    }
+
+    /// What ends the table: the header alone when no row came.
+    public mutating func finish() -> String {
+        started ? "" : render([])
     }
 }
 

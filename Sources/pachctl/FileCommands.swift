@@ -21,14 +21,49 @@ struct ListFile: AsyncParsableCommand {
         request.ref = target.ref
         request.path = target.pathOrRoot
         let session = try Session(global)
-        let files = try await session.run { clients in
+        try await FileListingPrinter(session: session).run { clients, take in
             try await clients.pfs.listFile(request, options: clients.transferOptions(timeout: global.timeout)) { response in
-                var all: [Pfs_FileInfo] = []
-                for try await info in response.messages { all.append(info) }
-                return all
+                for try await info in response.messages { try take(info) }
             }
         }
-        session.write(session.presenter.files(files))
+    }
+}
+
+/// Prints a listing as it streams in, `blockSize` entries at a time, so that the first lines of a
+/// directory of millions appear long before the last entry arrives. Lines already printed cannot be
+/// taken back: a node that fails after the first block is not retried on another (the error says so).
+final class FileListingPrinter: @unchecked Sendable {  // used by one call at a time, in order
+    static let blockSize = 1_000
+    private let session: Session
+    private var listing: Presenter.FileListing
+    private var pending: [Pfs_FileInfo] = []
+    private var printed = 0
+
+    init(session: Session) {
+        self.session = session
+        listing = Presenter.FileListing(presenter: session.presenter)
+    }
+
+    func run(_ call: (Clients, @escaping @Sendable (Pfs_FileInfo) throws -> Void) async throws -> Void) async throws {
+        try await session.run { clients in
+            guard self.printed == 0 else {
+                throw PachctlError.configuration("the node failed after \(self.printed) entries were listed; run the command again")
+            }
+            self.pending = []
+            try await call(clients) { info in
+                self.pending.append(info)
+                if self.pending.count == Self.blockSize { self.flush() }
+            }
+        }
+        flush()
+        session.writeNow(listing.finish())
+    }
+
+    private func flush() {
+        guard !pending.isEmpty else { return }
+        session.writeNow(listing.block(pending))
+        printed += pending.count
+        pending = []
     }
 }
 
@@ -49,14 +84,11 @@ struct GlobFile: AsyncParsableCommand {
         request.ref = target.ref
         request.pattern = target.pathOrRoot
         let session = try Session(global)
-        let files = try await session.run { clients in
+        try await FileListingPrinter(session: session).run { clients, take in
             try await clients.pfs.globFile(request, options: clients.transferOptions(timeout: global.timeout)) { response in
-                var all: [Pfs_FileInfo] = []
-                for try await info in response.messages { all.append(info) }
-                return all
+                for try await info in response.messages { try take(info) }
             }
         }
-        session.write(session.presenter.files(files))
     }
 }
 

@@ -15,6 +15,20 @@ struct TextTableTests {
                 """)
     }
 
+    /// A streamed table renders one block exactly as `TextTable`, and later blocks keep the columns at
+    /// least as wide as before.
+    @Test func streamedBlocksNeverNarrowTheColumns() {
+        var table = TextTable(headers: ["NAME", "SIZE"])
+        table.append(["a-long-name", "1 B"])
+        var stream = TextTableStream(headers: ["NAME", "SIZE"])
+        #expect(stream.render([["a-long-name", "1 B"]]) == table.render())
+        #expect(stream.render([["b", "22 B"]]) == "b             22 B\n")
+        #expect(stream.render([["an-even-longer-name", "3"]]) == "an-even-longer-name   3\n")
+        #expect(stream.finish() == "")
+        var empty = TextTableStream(headers: ["NAME", "SIZE"])
+        #expect(empty.finish() == "NAME   SIZE\n")
+    }
+
     @Test func noTrailingSpacesWhenTheLastCellIsEmpty() {
         var table = TextTable(headers: ["NAME", "DESCRIPTION"])
         table.append(["images", ""])

@@ -21,7 +21,6 @@ enum NodeEvent: Sendable {
     /// `RaftNode.stop`: resumed once the loop has finished.
     case stop(CheckedContinuation<Void, Never>)
 
-    /// Fails a request that will never reach the loop.
     /// A caller's request, which waits for an answer (not a message, tick report or stop).
     var isRequest: Bool {
         switch self {
@@ -30,6 +29,7 @@ enum NodeEvent: Sendable {
         }
     }
 
+    /// Fails a request that will never reach the loop.
     func fail(_ error: RaftError) {
         switch self {
         case .propose(let request): request.reply.resume(returning: .failure(error))
