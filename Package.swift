@@ -65,8 +65,8 @@ let package = Package(
         .executableTarget(name: "ChunkBench", dependencies: ["Replication"], path: "Benchmarks/ChunkBench"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Raft"]),
         .target(name: "PFS", dependencies: ["Raft", "Replication"], exclude: ["README.md"]),
-        .target(name: "Jobs", dependencies: ["PFS", "Replication"], exclude: ["README.md"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "PFS", "Replication"]),
+        .target(name: "Jobs", dependencies: ["CLinux", "PFS", "Replication"], exclude: ["README.md"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "PFS", "Replication", "Linearizability"]),
         .executableTarget(
             name: "Node",
             dependencies: [

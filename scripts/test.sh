@@ -14,7 +14,7 @@ cd "$REPO_ROOT"
 ensure_swift
 # openssl: the integration tests make their CA and node certificates with it (scripts/lib/tls.sh);
 # iproute2 and nftables: the network-fault tests put nodes in namespaces and cut links (scripts/lib/netns.sh).
-ensure_packages openssl iproute2 nftables e2fsprogs util-linux mount "${BUILD_PACKAGES[@]}"
+ensure_packages openssl iproute2 nftables e2fsprogs util-linux mount bubblewrap "${BUILD_PACKAGES[@]}"
 
 log "building (debug) with tests"
 if ! swift build --build-tests >.build-test.log 2>&1; then

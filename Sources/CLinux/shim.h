@@ -14,3 +14,7 @@ int syncfs(int fd);
 static inline void clinux_map_large_allocations(void) {
     mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 }
+
+// pipe2 (glibc declares it only under _GNU_SOURCE): a pipe whose ends are close-on-exec from the
+// start, so a child spawned by another thread at the same moment cannot inherit them.
+int pipe2(int pipefd[2], int flags);

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Logging
 import Raft
+import Synchronization
 
 /// Runs a node from start to exit: serve (peer, API and, when configured, metrics), start Raft, announce,
 /// wait for a signal (or a fatal Raft stop), then stop gracefully.
@@ -49,12 +50,16 @@ enum NodeRuntime {
             if let metricsServer { serving["node.metrics"] = "\(metricsServer.address)" }
             logger.info("serving", metadata: serving)
             let reason = await firstStopReason(signals: signals.events, raft: assembly.raft, logger: logger)
-            await stop(assembly, reason: reason)
+            let phase = StopPhase(logger: logger)
+            let watchdog = phase.watch(deadline: stopDeadline)
+            await stop(assembly, reason: reason, phase: phase)
             metricsServer?.close()
             // Peers keep their streams to us open forever: cancel the servers rather than wait for them.
+            phase.enter("ending the servers and background tasks")
             group.cancelAll()
             try? await group.waitForAll()
-            logger.info("stopped")
+            watchdog.cancel()
+            logger.info("stopped", metadata: ["node.stop_ms": "\(phase.elapsedMilliseconds)"])
             return reason == .raftFailed ? 1 : 0
         }
     }
@@ -118,22 +123,30 @@ enum NodeRuntime {
         return .raftFailed
     }
 
+    /// How long a graceful stop may take before the process exits anyway (cluster.sh waits 15 s).
+    static let stopDeadline = Duration.seconds(10)
+
     /// The graceful stop: stop taking client calls, hand leadership over, stop Raft (which stops the
     /// transport), close connections and storage.
-    static func stop(_ assembly: NodeAssembly, reason: StopReason) async {
+    static func stop(_ assembly: NodeAssembly, reason: StopReason, phase: StopPhase) async {
         if reason == .raftFailed {
             assembly.logger.critical("the raft node stopped by itself; shutting down",
                                      metadata: ["raft.status": "\(assembly.raft.status)"])
         }
         assembly.apiServer.beginGracefulShutdown()
         if reason != .raftFailed {
+            phase.enter("handing leadership over")
             await GracefulShutdown.handOffLeadership(raft: assembly.raft, peers: assembly.transport,
                                                      logger: assembly.logger)
         }
+        phase.enter("stopping raft (its last writes and applies)")
         await assembly.raft.stop()
         assembly.peerServer.beginGracefulShutdown()
+        phase.enter("closing peer connections")
         await assembly.transport.shutdown()
+        phase.enter("stopping the chunk store's work")
         await assembly.chunks.shutdown()
+        phase.enter("closing storage")
         assembly.storage.close()
     }
 
@@ -141,5 +154,45 @@ enum NodeRuntime {
     static func announce(_ line: String) {
         var standardOutput = FileDescriptorStream(descriptor: 1)
         print(line, to: &standardOutput)
+    }
+}
+
+/// Where a graceful stop is, so that one that hangs says where. After `deadline` the watchdog exits the
+/// process: everything acknowledged is already on disk (Raft and the chunk store fsync before they
+/// answer), so exiting mid-stop is no worse than a crash, which both recover from; hanging on is worse
+/// for an operator (and a supervisor) who asked the node to stop.
+final class StopPhase: Sendable {
+    private let logger: Logger
+    private let started = ContinuousClock.now
+    private let current = Mutex("beginning")
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func enter(_ name: String) {
+        let previous = current.withLock { phase in
+            defer { phase = name }
+            return phase
+        }
+        logger.debug("graceful stop", metadata: ["node.stop_phase": "\(name)", "node.stop_after": "\(previous)",
+                                                 "node.stop_ms": "\(elapsedMilliseconds)"])
+    }
+
+    var elapsedMilliseconds: Int64 {
+        let (seconds, attoseconds) = (ContinuousClock.now - started).components
+        return seconds * 1_000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Exits the process when the stop is still running after `deadline`; cancel it once done.
+    func watch(deadline: Duration) -> Task<Void, Never> {
+        Task.detached { [self] in
+            try? await Task.sleep(for: deadline)
+            guard !Task.isCancelled else { return }
+            let phase = current.withLock { $0 }
+            logger.error("the graceful stop is still \(phase) after \(deadline); exiting without finishing it",
+                         metadata: ["node.stop_ms": "\(elapsedMilliseconds)"])
+            exit(1)
+        }
     }
 }

@@ -159,13 +159,15 @@ final class ScriptedCluster: Sendable {
     /// `down --purge`; whatever it leaves of the network is deleted too. The folder goes unless `keep`
     /// (a failed test's logs) or PACH_IT_KEEP is set.
     func tearDown(keep: Bool = false) async {
-        _ = try? await script(["down", "--purge"], timeout: .seconds(60))
+        let keeping = keep || ProcessInfo.processInfo.environment["PACH_IT_KEEP"] == "1"
+        // A failed run keeps the nodes' data and logs (down without --purge also unmounts the disks).
+        _ = try? await script(keeping ? ["down"] : ["down", "--purge"], timeout: .seconds(60))
         await removeNetwork()
         StaleClusters.unmountAll(under: root)  // what a failed `down` left mounted
         // Flush what the run left dirty, so its writeback does not slow the next test's fsyncs.
         _ = try? await run("/bin/sync", [], environment: TestCluster.baseEnvironment(), timeout: .seconds(60))
-        if keep || ProcessInfo.processInfo.environment["PACH_IT_KEEP"] == "1" {
-            print("kept \(root)")
+        if keeping {
+            print("kept \(root) (the cluster's logs: \(root)/cluster/node<K>/pachd.log)")
         } else {
             try? FileManager.default.removeItem(atPath: root)
         }

@@ -1,0 +1,193 @@
+import CLinux
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// A child process in a process group of its own, with standard input fed from lines and its output
+/// read into bounded buffers, on dedicated threads (never the cooperative pool: a datum may run for
+/// hours). The whole group is killed on timeout, so a shell's children go too.
+enum ChildProcess {
+    struct Result {
+        /// The raw wait status (`exitCode`, `signal` decode it).
+        var status: Int32
+        var timedOut: Bool
+        var stdout: [UInt8]
+        var stderr: [UInt8]
+        var stdoutBytes: Int
+        var stderrBytes: Int
+
+        /// The exit code, when the process exited (WIFEXITED / WEXITSTATUS).
+        var exitCode: Int32? { status & 0x7f == 0 ? (status >> 8) & 0xff : nil }
+        /// The signal that ended it (WIFSIGNALED / WTERMSIG).
+        var signal: Int32? { status & 0x7f != 0 && status & 0x7f != 0x7f ? status & 0x7f : nil }
+    }
+
+    /// A write to a child that closed its input must fail with EPIPE, not kill this process.
+    private static let pipeSignalIgnored: Void = { _ = Glibc.signal(SIGPIPE, SIG_IGN) }()
+
+    /// Runs `executable` (an absolute path) with `arguments` (argv, the program's name first) and exactly
+    /// `environment`, and waits for it and both of its output streams.
+    static func run(executable: String, arguments: [String], environment: [String: String], stdin: [UInt8],
+                    timeout: Duration?, logLimit: Int) async throws(RuntimeError) -> Result {
+        _ = pipeSignalIgnored
+        var input: [Int32] = [-1, -1]
+        var output: [Int32] = [-1, -1]
+        var errors: [Int32] = [-1, -1]
+        guard pipe2(&input, O_CLOEXEC) == 0, pipe2(&output, O_CLOEXEC) == 0, pipe2(&errors, O_CLOEXEC) == 0 else {
+            for fd in input + output + errors where fd >= 0 { close(fd) }
+            throw RuntimeError("cannot make pipes for the datum's process: \(String(cString: strerror(errno)))")
+        }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        close(input[0])
+        close(output[1])
+        close(errors[1])
+        guard spawned == 0 else {
+            close(input[1])
+            close(output[0])
+            close(errors[0])
+            throw RuntimeError("cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+
+        let (stdinFD, stdoutFD, stderrFD, child) = (input[1], output[0], errors[0], pid)
+        let flags = RunFlags()
+        let killer: Task<Void, Never>? = timeout.map { limit in
+            Task.detached {
+                try? await Task.sleep(for: limit)
+                // Only while the child is unreaped (a zombie at worst), so its group id is still its own.
+                flags.state.withLock { state in
+                    guard !state.reaped, !Task.isCancelled else { return }
+                    state.timedOut = true
+                    kill(-child, SIGKILL)
+                }
+            }
+        }
+        let result: Result = await withCheckedContinuation { continuation in
+            let thread = Thread {
+                // Standard input and both outputs on threads of their own: a child that never reads its
+                // input, or fills one pipe while we wait on the other, must not block the rest.
+                let writer = Thread {
+                    writeAll(stdinFD, stdin)
+                    close(stdinFD)
+                }
+                let outputReader = BoundedReader(fd: stdoutFD, limit: logLimit)
+                let errorReader = BoundedReader(fd: stderrFD, limit: logLimit)
+                let outputThread = Thread { outputReader.readToEnd() }
+                let errorThread = Thread { errorReader.readToEnd() }
+                writer.start()
+                outputThread.start()
+                errorThread.start()
+                // Wait for the exit without reaping: while the child is a zombie its pid (the group's id)
+                // cannot be reused, so killing the group afterwards cannot hit a stranger.
+                var info = siginfo_t()
+                while waitid(P_PID, id_t(child), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+                // Whatever the code left running in its group goes with it (and lets the pipes close).
+                kill(-child, SIGKILL)
+                outputThread.join()
+                errorThread.join()
+                var status: Int32 = 0
+                let timedOut = flags.state.withLock { state in
+                    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+                    state.reaped = true
+                    return state.timedOut
+                }
+                writer.join()
+                continuation.resume(returning: Result(
+                    status: status, timedOut: timedOut, stdout: outputReader.kept,
+                    stderr: errorReader.kept, stdoutBytes: outputReader.total, stderrBytes: errorReader.total))
+            }
+            thread.start()
+        }
+        killer?.cancel()
+        return result
+    }
+
+    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return }  // the child closed its input: the rest is not wanted
+            offset += written
+        }
+    }
+}
+
+/// What the timeout task and the waiting thread share.
+private final class RunFlags: Sendable {
+    let state = Mutex((timedOut: false, reaped: false))
+}
+
+/// Reads a descriptor to its end, keeping the first `limit` bytes and counting the rest; closes it.
+private final class BoundedReader: @unchecked Sendable {  // one thread reads; `kept` is read after join
+    let fd: Int32
+    let limit: Int
+    private(set) var kept: [UInt8] = []
+    private(set) var total = 0
+
+    init(fd: Int32, limit: Int) {
+        self.fd = fd
+        self.limit = limit
+    }
+
+    func readToEnd() {
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count <= 0 { break }
+            total += count
+            if kept.count < limit { kept += buffer[0..<min(count, limit - kept.count)] }
+        }
+        close(fd)
+    }
+}
+
+/// A detached OS thread running one closure, joinable.
+private final class Thread: @unchecked Sendable {  // `body` runs once; `handle` is set before join
+    private let body: () -> Void
+    private var handle = pthread_t()
+
+    init(_ body: @escaping () -> Void) {
+        self.body = body
+    }
+
+    func start() {
+        let box = Unmanaged.passRetained(self)
+        let created = pthread_create(&handle, nil, { raw in
+            let thread = Unmanaged<Thread>.fromOpaque(raw!).takeRetainedValue()
+            thread.body()
+            return nil
+        }, box.toOpaque())
+        precondition(created == 0, "pthread_create: \(created)")
+    }
+
+    func join() {
+        pthread_join(handle, nil)
+    }
+}

@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// User code in bubblewrap: new pid, network, IPC and UTS namespaces (so no network but its own
+/// loopback, and no view of the node's processes), the host's `/usr` and `/etc` (or the spec's `image`
+/// folder) read-only as root, a fresh `/tmp`, `/pfs/<input>` read-only and `/pfs/out` writable, working
+/// directory `/pfs`. Killing bwrap kills everything inside (`--die-with-parent`, and pid 1 of the
+/// namespace takes the rest with it).
+public struct BwrapRuntime: ContainerRuntime {
+    public let name = "bwrap"
+    public let executable: String
+
+    public init(executable: String = "/usr/bin/bwrap") {
+        self.executable = executable
+    }
+
+    /// bwrap where it exists and can make namespaces here, else nil (with why).
+    public static func detect(executable: String = "/usr/bin/bwrap") async -> (runtime: BwrapRuntime?, why: String) {
+        guard access(executable, X_OK) == 0 else { return (nil, "\(executable) is missing (apt-get install bubblewrap)") }
+        let runtime = BwrapRuntime(executable: executable)
+        let probe = DatumRun(cmd: ["/bin/true"], output: "/tmp")
+        do {
+            let outcome = try await runtime.run(probe)
+            guard outcome.succeeded() else {
+                return (nil, "bwrap cannot make namespaces here (\(outcome.summary): \(String(decoding: outcome.stderr, as: UTF8.self)))")
+            }
+            return (runtime, "bwrap works")
+        } catch {
+            return (nil, "bwrap did not start: \(error)")
+        }
+    }
+
+    /// bwrap's command line for `run` (argv, bwrap first).
+    public func arguments(for run: DatumRun) -> [String] {
+        var argv = [executable, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+                    "--unshare-uts", "--unshare-cgroup-try"]
+        if let image = run.image {
+            argv += ["--ro-bind", image, "/"]
+        } else {
+            // The host's programs and libraries, read-only; Debian's merged /usr makes the rest links.
+            argv += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+            for link in ["bin", "lib", "lib64", "sbin"] { argv += ["--symlink", "usr/\(link)", "/\(link)"] }
+        }
+        argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/pfs"]
+        for input in run.inputs { argv += ["--ro-bind", input.hostPath, "/pfs/\(input.name)"] }
+        argv += ["--bind", run.output, "/pfs/out", "--chdir", "/pfs", "--clearenv"]
+        for (key, value) in Self.environment(run.env) { argv += ["--setenv", key, value] }
+        return argv + ["--"] + run.cmd
+    }
+
+    public func run(_ run: DatumRun) async throws -> DatumOutcome {
+        try await Self.execute(run, executable: executable, arguments: arguments(for: run),
+                               environment: ["PATH": "/usr/bin:/bin"])
+    }
+
+    /// `env` in a fixed order, with a PATH when it has none.
+    static func environment(_ env: [String: String]) -> [(String, String)] {
+        var env = env
+        if env["PATH"] == nil { env["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        return env.sorted { $0.key < $1.key }
+    }
+
+    static func execute(_ run: DatumRun, executable: String, arguments: [String],
+                        environment: [String: String]) async throws -> DatumOutcome {
+        guard !run.cmd.isEmpty else { throw RuntimeError("a datum run needs a command") }
+        let started = ContinuousClock.now
+        let stdin: [UInt8] = run.stdin.flatMap { line -> [UInt8] in Array(line.utf8) + [0x0A] }
+        let result = try await ChildProcess.run(executable: executable, arguments: arguments, environment: environment,
+                                                stdin: stdin, timeout: run.timeout, logLimit: run.logLimit)
+        return DatumOutcome(exitCode: result.timedOut ? nil : result.exitCode, signal: result.signal,
+                            timedOut: result.timedOut, stdout: result.stdout, stderr: result.stderr,
+                            stdoutBytes: result.stdoutBytes, stderrBytes: result.stderrBytes,
+                            duration: ContinuousClock.now - started)
+    }
+}
+
+/// User code as a plain child process, where bwrap cannot run: no isolation at all, and no `/pfs`
+/// either: the code runs in a folder holding `out` (the output) and one link per input, and finds its
+/// data through the input environment variables and `PACH_PFS` (that folder). Chosen only when bwrap is
+/// unavailable, and logged.
+public struct ProcessRuntime: ContainerRuntime {
+    public let name = "process"
+    /// Where each run's `/pfs` stand-in folder is made.
+    public let scratch: String
+
+    public init(scratch: String) {
+        self.scratch = scratch
+    }
+
+    public func run(_ run: DatumRun) async throws -> DatumOutcome {
+        guard let program = run.cmd.first else { throw RuntimeError("a datum run needs a command") }
+        let environment = Dictionary(uniqueKeysWithValues: BwrapRuntime.environment(run.env))
+        guard let executable = Self.resolve(program, path: environment["PATH"]!) else {
+            throw RuntimeError("command '\(program)' not found in PATH \(environment["PATH"]!)")
+        }
+        let folder = "\(scratch)/pfs-\(UInt64.random(in: 0...UInt64.max))"
+        guard mkdir(folder, 0o755) == 0 else { throw RuntimeError("cannot make \(folder): \(String(cString: strerror(errno)))") }
+        defer {
+            for input in run.inputs { unlink("\(folder)/\(input.name)") }
+            unlink("\(folder)/out")
+            rmdir(folder)
+        }
+        for input in run.inputs where symlink(input.hostPath, "\(folder)/\(input.name)") != 0 {
+            throw RuntimeError("cannot link input \(input.name): \(String(cString: strerror(errno)))")
+        }
+        guard symlink(run.output, "\(folder)/out") == 0 else { throw RuntimeError("cannot link the output folder") }
+        var env = environment
+        env["PACH_PFS"] = folder
+        // The child starts in the folder: a shell wrapper changes directory, then execs the program.
+        let argv = ["/bin/sh", "-c", "cd \"$PACH_PFS\" && exec \"$0\" \"$@\"", executable] + run.cmd.dropFirst()
+        return try await BwrapRuntime.execute(run, executable: "/bin/sh", arguments: argv, environment: env)
+    }
+
+    /// `program` itself when it has a slash, else the first executable of that name in `path`.
+    static func resolve(_ program: String, path: String) -> String? {
+        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+        for directory in path.split(separator: ":") where access("\(directory)/\(program)", X_OK) == 0 {
+            return "\(directory)/\(program)"
+        }
+        return nil
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import Jobs
+
+/// The container runtimes with real processes: bwrap where it is installed (scripts/test.sh installs
+/// it), the plain process runtime everywhere.
+@Suite struct RuntimeTests {
+    static let bwrapPresent = FileManager.default.isExecutableFile(atPath: "/usr/bin/bwrap")
+
+    /// A scratch folder with `in/x` = "hello\n" and an empty `out/`.
+    final class Scratch {
+        let path: String
+        init() throws {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("jobs-runtime-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: path + "/in", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: path + "/out", withIntermediateDirectories: true)
+            try Data("hello\n".utf8).write(to: URL(fileURLWithPath: path + "/in/x"))
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+        func read(_ name: String) -> String? { try? String(contentsOfFile: "\(path)/\(name)", encoding: .utf8) }
+    }
+
+    static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
+
+    @Test(.enabled(if: bwrapPresent, "bubblewrap is not installed"))
+    func bwrapRunsTheCodeOverItsInputsAndKeepsItsOutput() async throws {
+        let scratch = try Scratch()
+        let (runtime, why) = await BwrapRuntime.detect()
+        let bwrap = try #require(runtime, "\(why)")
+        let outcome = try await bwrap.run(DatumRun(
+            cmd: ["/bin/sh", "-c", "cat /pfs/in/x > /pfs/out/y; echo \"$GREETING from $(pwd)\"; cat; echo oops >&2; exit 3"],
+            stdin: ["line 1", "line 2"], env: ["GREETING": "hi"],
+            inputs: [.init(name: "in", hostPath: scratch.path + "/in")], output: scratch.path + "/out"))
+        #expect(outcome.exitCode == 3 && !outcome.succeeded() && outcome.succeeded(accepting: [3]), "\(outcome.summary)")
+        #expect(Self.text(outcome.stdout) == "hi from /pfs\nline 1\nline 2\n")
+        #expect(Self.text(outcome.stderr) == "oops\n")
+        #expect(scratch.read("out/y") == "hello\n")
+    }
+
+    @Test(.enabled(if: bwrapPresent, "bubblewrap is not installed"))
+    func bwrapCodeCannotWriteOutsideItsOutputNorReachTheNetwork() async throws {
+        let scratch = try Scratch()
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in(sin_family: sa_family_t(AF_INET), sin_port: 0, sin_addr: in_addr(s_addr: inet_addr("127.0.0.1")), sin_zero: (0, 0, 0, 0, 0, 0, 0, 0))
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        listen(listener, 1)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let script = """
+            touch /usr/evil 2>/dev/null && echo wrote-usr
+            touch /pfs/in/evil 2>/dev/null && echo wrote-input
+            echo scratch > /tmp/evil && echo wrote-own-tmp
+            bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(port)' 2>/dev/null && echo reached-host
+            grep -c ':' /proc/net/dev
+            ls /proc | grep -c '^[0-9]'
+            """
+        let (runtime, why) = await BwrapRuntime.detect()
+        let bwrap = try #require(runtime, "\(why)")
+        let outcome = try await bwrap.run(DatumRun(cmd: ["/bin/sh", "-c", script],
+                                                   inputs: [.init(name: "in", hostPath: scratch.path + "/in")],
+                                                   output: scratch.path + "/out"))
+        let lines = Self.text(outcome.stdout).split(separator: "\n").map(String.init)
+        #expect(lines.first == "wrote-own-tmp", "only its own /tmp is writable: \(lines)")
+        #expect(!lines.contains("reached-host"), "the code reached the host's loopback")
+        #expect(lines.dropFirst().first == "1", "only the loopback interface: \(lines)")
+        #expect((Int(lines.last ?? "") ?? 99) <= 4, "the node's processes are hidden: \(lines)")
+        #expect(!FileManager.default.fileExists(atPath: "/usr/evil") && !FileManager.default.fileExists(atPath: scratch.path + "/in/evil"))
+    }
+
+    @Test(.enabled(if: bwrapPresent, "bubblewrap is not installed"))
+    func aMissingCommandFailsTheRunWithItsReason() async throws {
+        let scratch = try Scratch()
+        let outcome = try await BwrapRuntime().run(DatumRun(cmd: ["no-such-program"], output: scratch.path + "/out"))
+        #expect(!outcome.succeeded())
+        #expect(Self.text(outcome.stderr).contains("no-such-program"), "\(Self.text(outcome.stderr))")
+    }
+
+    @Test func timeoutKillsTheWholeGroupAndLogsAreBounded() async throws {
+        let scratch = try Scratch()
+        let runtime = ProcessRuntime(scratch: scratch.path)
+        let slow = try await runtime.run(DatumRun(cmd: ["/bin/sh", "-c", "sleep 30 & sleep 30"], output: scratch.path + "/out",
+                                                  timeout: .milliseconds(300)))
+        #expect(slow.timedOut && !slow.succeeded(), "\(slow.summary)")
+        let loud = try await runtime.run(DatumRun(cmd: ["/bin/sh", "-c", "head -c 3000000 /dev/zero; echo done >&2"],
+                                                  output: scratch.path + "/out", logLimit: 1_000))
+        #expect(loud.succeeded() && loud.stdout.count == 1_000 && loud.stdoutBytes == 3_000_000)
+        #expect(Self.text(loud.stderr) == "done\n")
+        // A child that ignores its input does not block the run.
+        let deaf = try await runtime.run(DatumRun(cmd: ["/bin/true"], stdin: Array(repeating: String(repeating: "x", count: 1_000), count: 1_000),
+                                                  output: scratch.path + "/out"))
+        #expect(deaf.succeeded())
+    }
+
+    @Test func processRuntimeGivesPathsThroughTheEnvironment() async throws {
+        let scratch = try Scratch()
+        let runtime = ProcessRuntime(scratch: scratch.path)
+        let outcome = try await runtime.run(DatumRun(cmd: ["sh", "-c", "cat in/x > out/y; cat \"$PACH_PFS/in/x\""],
+                                                     inputs: [.init(name: "in", hostPath: scratch.path + "/in")],
+                                                     output: scratch.path + "/out"))
+        #expect(outcome.succeeded(), "\(outcome.summary): \(Self.text(outcome.stderr))")
+        #expect(Self.text(outcome.stdout) == "hello\n" && scratch.read("out/y") == "hello\n")
+        await #expect(throws: RuntimeError.self) {
+            _ = try await runtime.run(DatumRun(cmd: ["no-such-program"], output: scratch.path + "/out"))
+        }
+    }
+}
