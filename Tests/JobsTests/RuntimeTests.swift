@@ -53,6 +53,8 @@ import Testing
             touch /pfs/in/evil 2>/dev/null && echo wrote-input
             echo scratch > /tmp/evil && echo wrote-own-tmp
             bash -c 'exec 3<>/dev/tcp/127.0.0.1/\(port)' 2>/dev/null && echo reached-host
+            mount -o remount,rw,bind /usr 2>/dev/null && touch /usr/evil 2>/dev/null && echo remounted-usr
+            echo 1 > /proc/sys/vm/drop_caches 2>/dev/null && echo wrote-sysctl
             grep -c ':' /proc/net/dev
             ls /proc | grep -c '^[0-9]'
             """
@@ -64,6 +66,7 @@ import Testing
         let lines = Self.text(outcome.stdout).split(separator: "\n").map(String.init)
         #expect(lines.first == "wrote-own-tmp", "only its own /tmp is writable: \(lines)")
         #expect(!lines.contains("reached-host"), "the code reached the host's loopback")
+        #expect(!lines.contains("remounted-usr") && !lines.contains("wrote-sysctl"), "the code kept powers of root: \(lines)")
         #expect(lines.dropFirst().first == "1", "only the loopback interface: \(lines)")
         #expect((Int(lines.last ?? "") ?? 99) <= 4, "the node's processes are hidden: \(lines)")
         #expect(!FileManager.default.fileExists(atPath: "/usr/evil") && !FileManager.default.fileExists(atPath: scratch.path + "/in/evil"))

@@ -2,26 +2,43 @@
 import Glibc
 #endif
 
-/// User code in bubblewrap: new pid, network, IPC and UTS namespaces (so no network but its own
+/// User code in bubblewrap: new user, pid, network, IPC and UTS namespaces (so no network but its own
 /// loopback, and no view of the node's processes), the host's `/usr` and `/etc` (or the spec's `image`
 /// folder) read-only as root, a fresh `/tmp`, `/pfs/<input>` read-only and `/pfs/out` writable, working
-/// directory `/pfs`. Killing bwrap kills everything inside (`--die-with-parent`, and pid 1 of the
-/// namespace takes the rest with it).
+/// directory `/pfs`, no capabilities. Killing bwrap kills everything inside (`--die-with-parent`, and
+/// pid 1 of the namespace takes the rest with it).
+///
+/// A node running as root starts bwrap as `nobody` (through util-linux's `setpriv`): bwrap run by root
+/// keeps every capability inside (the code could remount `/usr` writable), and even without them a
+/// process whose uid is root on the host passes the permission checks of root's files (`/proc/sys`).
+/// As `nobody` in a user namespace it can write only where `nobody` may: the run's output folder, which
+/// the runtime hands to it first.
 public struct BwrapRuntime: ContainerRuntime {
     public let name = "bwrap"
     public let executable: String
+    /// The host uid and gid the sandbox runs as; nil: this process's own (when it is not root).
+    public let sandboxUser: (uid: UInt32, gid: UInt32)?
+    static let setpriv = "/usr/bin/setpriv"
 
     public init(executable: String = "/usr/bin/bwrap") {
         self.executable = executable
+        sandboxUser = geteuid() == 0 ? (65_534, 65_534) : nil
     }
 
     /// bwrap where it exists and can make namespaces here, else nil (with why).
     public static func detect(executable: String = "/usr/bin/bwrap") async -> (runtime: BwrapRuntime?, why: String) {
         guard access(executable, X_OK) == 0 else { return (nil, "\(executable) is missing (apt-get install bubblewrap)") }
         let runtime = BwrapRuntime(executable: executable)
-        let probe = DatumRun(cmd: ["/bin/true"], output: "/tmp")
+        if runtime.sandboxUser != nil, access(setpriv, X_OK) != 0 {
+            return (nil, "\(setpriv) is missing (apt-get install util-linux); bwrap must not run user code as root")
+        }
+        var template = Array("/tmp/pach-bwrap-probe-XXXXXX".utf8CString)
+        guard let folder = mkdtemp(&template).map({ String(cString: $0) }) else {
+            return (nil, "cannot make a folder for the bwrap probe: \(String(cString: strerror(errno)))")
+        }
+        defer { rmdir(folder) }
         do {
-            let outcome = try await runtime.run(probe)
+            let outcome = try await runtime.run(DatumRun(cmd: ["/bin/true"], output: folder))
             guard outcome.succeeded() else {
                 return (nil, "bwrap cannot make namespaces here (\(outcome.summary): \(String(decoding: outcome.stderr, as: UTF8.self)))")
             }
@@ -31,10 +48,14 @@ public struct BwrapRuntime: ContainerRuntime {
         }
     }
 
-    /// bwrap's command line for `run` (argv, bwrap first).
+    /// bwrap's command line for `run` (argv; setpriv first when the sandbox changes user).
     public func arguments(for run: DatumRun) -> [String] {
-        var argv = [executable, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-                    "--unshare-uts", "--unshare-cgroup-try"]
+        var argv: [String] = []
+        if let user = sandboxUser {
+            argv += [Self.setpriv, "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--"]
+        }
+        argv += [executable, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-user", "--unshare-pid",
+                 "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
         if let image = run.image {
             argv += ["--ro-bind", image, "/"]
         } else {
@@ -50,8 +71,11 @@ public struct BwrapRuntime: ContainerRuntime {
     }
 
     public func run(_ run: DatumRun) async throws -> DatumOutcome {
-        try await Self.execute(run, executable: executable, arguments: arguments(for: run),
-                               environment: ["PATH": "/usr/bin:/bin"])
+        if let user = sandboxUser, chown(run.output, user.uid, user.gid) != 0 {
+            throw RuntimeError("cannot hand the output folder \(run.output) to the sandbox: \(String(cString: strerror(errno)))")
+        }
+        let argv = arguments(for: run)
+        return try await Self.execute(run, executable: argv[0], arguments: argv, environment: ["PATH": "/usr/bin:/bin"])
     }
 
     /// `env` in a fixed order, with a PATH when it has none.

@@ -73,6 +73,10 @@ public final class RaftNode: Sendable {
         let loop = NodeLoop(parts: parts, core: core, applier: applier, inbox: inbox, statusBox: statusBox,
                             persistQueue: persistQueue, applyQueue: applyQueue)
         let inbox = inbox
+        // Running as soon as start() returns, not once the loop task first gets a thread: a caller that
+        // polls `status.isRunning` to notice a stopped node (pachd does) must not see the status of a
+        // node that never started.
+        loop.publishStatus(running: true)
         parts.transport.start { event in inbox.post(.transport(event)) }
         let loopTask = Task { await loop.run() }
         let interval = parts.options.tickInterval

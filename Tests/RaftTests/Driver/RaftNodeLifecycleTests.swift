@@ -35,6 +35,22 @@ extension DriverTests {
             await cluster.stopAll()
         }
 
+        /// Found by a chaos run: pachd polls `status.isRunning` right after `start()` to notice a Raft
+        /// node that stopped by itself, and on a busy machine the loop had not yet published its first
+        /// status, so a restarted node shut itself down at once. Running must hold when start() returns.
+        @Test func runningAsSoonAsStartReturns() async throws {
+            var notYet = 0
+            for _ in 0..<50 {
+                let cluster = DriverCluster(size: 1)
+                try await cluster.start()
+                // No suspension between start() returning and this read: before the fix the loop task
+                // had usually not run yet here.
+                if !cluster.node(1).status.isRunning { notYet += 1 }
+                await cluster.stopAll()
+            }
+            #expect(notYet == 0, "\(notYet) of 50 starts returned before the node was running")
+        }
+
         @Test func stopFailsWaitingAndLaterRequests() async throws {
             let cluster = DriverCluster { $0.requestTimeout = .seconds(30) }
             try await cluster.start()
