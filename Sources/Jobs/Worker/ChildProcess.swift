@@ -88,7 +88,7 @@ enum ChildProcess {
             }
         }
         let result: Result = await withCheckedContinuation { continuation in
-            let thread = Thread {
+            let thread = Thread(joined: false) {
                 // Standard input and both outputs on threads of their own: a child that never reads its
                 // input, or fills one pipe while we wait on the other, must not block the rest.
                 let writer = Thread {
@@ -168,12 +168,15 @@ private final class BoundedReader: @unchecked Sendable {  // one thread reads; `
     }
 }
 
-/// A detached OS thread running one closure, joinable.
+/// An OS thread running one closure: joined by its starter, or (`joined: false`) detached so that it
+/// frees itself when done.
 private final class Thread: @unchecked Sendable {  // `body` runs once; `handle` is set before join
     private let body: () -> Void
+    private let joined: Bool
     private var handle = pthread_t()
 
-    init(_ body: @escaping () -> Void) {
+    init(joined: Bool = true, _ body: @escaping () -> Void) {
+        self.joined = joined
         self.body = body
     }
 
@@ -185,6 +188,7 @@ private final class Thread: @unchecked Sendable {  // `body` runs once; `handle`
             return nil
         }, box.toOpaque())
         precondition(created == 0, "pthread_create: \(created)")
+        if !joined { pthread_detach(handle) }
     }
 
     func join() {
