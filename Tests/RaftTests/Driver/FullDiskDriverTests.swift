@@ -44,17 +44,19 @@ extension DriverTests {
     /// callers go elsewhere), the others go on without it, and once space is back it catches up.
     @Suite(.timeLimit(.minutes(1)))
     struct FullDiskDriverTests {
+        /// Starts `cluster` with a fillable storage per node, and returns them.
+        static func start(_ cluster: DriverCluster) async throws -> [NodeID: FillableStorage] {
+            let storages = Dictionary(uniqueKeysWithValues: cluster.ids.map { ($0, FillableStorage()) })
+            try await cluster.start { storages[$0]! }
+            return storages
+        }
+
         @Test func aFullLeaderIsWaitedOutAndCatchesUp() async throws {
             let cluster = DriverCluster()
-            let storages = Mutex<[NodeID: FillableStorage]>([:])
-            try await cluster.start { id in
-                let storage = FillableStorage()
-                storages.withLock { $0[id] = storage }
-                return storage
-            }
+            let storages = try await Self.start(cluster)
             let oldLeader = try await cluster.waitForLeader()
             let others = cluster.ids.filter { $0 != oldLeader }
-            let full = try #require(storages.withLock { $0[oldLeader] })
+            let full = try #require(storages[oldLeader])
             full.full = true
 
             // The first proposal reaches the log write and waits; it and every later one get an answer
@@ -90,17 +92,12 @@ extension DriverTests {
         /// Stopping a node that waits for space returns: the wait notices the stop.
         @Test func aNodeWaitingForSpaceStops() async throws {
             let cluster = DriverCluster()
-            let storages = Mutex<[NodeID: FillableStorage]>([:])
-            try await cluster.start { id in
-                let storage = FillableStorage()
-                storages.withLock { $0[id] = storage }
-                return storage
-            }
+            let storages = try await Self.start(cluster)
             let leader = try await cluster.waitForLeader()
             let follower = try #require(cluster.ids.first { $0 != leader })
-            try #require(storages.withLock { $0[follower] }).full = true
+            try #require(storages[follower]).full = true
             _ = try await cluster.node(leader).propose(KVStateMachine.command("k", "v"), client: .none, sequence: 0)
-            #expect(await pollUntil { (storages.withLock { $0[follower] }?.refused ?? 0) > 0 })
+            #expect(await pollUntil { (storages[follower]?.refused ?? 0) > 0 })
             await cluster.stop(follower)
             #expect(!cluster.node(follower).status.isRunning)
             await cluster.stopAll()
