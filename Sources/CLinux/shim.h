@@ -18,3 +18,8 @@ static inline void clinux_map_large_allocations(void) {
 // pipe2 (glibc declares it only under _GNU_SOURCE): a pipe whose ends are close-on-exec from the
 // start, so a child spawned by another thread at the same moment cannot inherit them.
 int pipe2(int pipefd[2], int flags);
+
+// pidfd_open (glibc 2.36+, Linux 5.3+): a descriptor that becomes readable when the process exits, so a
+// thread can wait for a child with a timeout in one poll, without a timer on another thread.
+#include <sys/types.h>
+int pidfd_open(pid_t pid, unsigned int flags);

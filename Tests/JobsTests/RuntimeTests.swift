@@ -96,6 +96,21 @@ import Testing
         #expect(deaf.succeeded())
     }
 
+    /// Regression (CI, run of stop 17): the timeout was a timer on the cooperative pool, and a pool kept
+    /// busy by other tests let a datum run to its end (`exit 0`) instead of being killed. The timeout is
+    /// now kept by the thread that waits for the child: with every pool thread blocked for longer than the
+    /// child runs, the child must still be killed at its limit.
+    @Test func theTimeoutHoldsWhileTheCooperativePoolIsBlocked() async throws {
+        let scratch = try Scratch()
+        let runtime = ProcessRuntime(scratch: scratch.path)
+        let width = ProcessInfo.processInfo.activeProcessorCount
+        let blockers = (0..<width).map { _ in Task.detached { usleep(2_500_000) } }
+        let run = DatumRun(cmd: ["/bin/sh", "-c", "sleep 1"], output: scratch.path + "/out", timeout: .milliseconds(200))
+        let outcome = try await runtime.run(run)
+        for blocker in blockers { await blocker.value }
+        #expect(outcome.timedOut && !outcome.succeeded(), "\(outcome.summary)")
+    }
+
     @Test func processRuntimeGivesPathsThroughTheEnvironment() async throws {
         let scratch = try Scratch()
         let runtime = ProcessRuntime(scratch: scratch.path)

@@ -2,7 +2,6 @@ import CLinux
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// A child process in a process group of its own, with standard input fed from lines and its output
 /// read into bounded buffers, on dedicated threads (never the cooperative pool: a datum may run for
@@ -75,19 +74,7 @@ enum ChildProcess {
         }
 
         let (stdinFD, stdoutFD, stderrFD, child) = (input[1], output[0], errors[0], pid)
-        let flags = RunFlags()
-        let killer: Task<Void, Never>? = timeout.map { limit in
-            Task.detached {
-                try? await Task.sleep(for: limit)
-                // Only while the child is unreaped (a zombie at worst), so its group id is still its own.
-                flags.state.withLock { state in
-                    guard !state.reaped, !Task.isCancelled else { return }
-                    state.timedOut = true
-                    kill(-child, SIGKILL)
-                }
-            }
-        }
-        let result: Result = await withCheckedContinuation { continuation in
+        return await withCheckedContinuation { continuation in
             let thread = Thread(joined: false) {
                 // Standard input and both outputs on threads of their own: a child that never reads its
                 // input, or fills one pipe while we wait on the other, must not block the rest.
@@ -102,6 +89,11 @@ enum ChildProcess {
                 writer.start()
                 outputThread.start()
                 errorThread.start()
+                // The timeout is kept here, on this thread, not by a timer on the cooperative pool: a pool
+                // kept busy by other work would let a datum overrun its limit by as long as it is busy.
+                // Nothing reaps the child before the kill, so its group id is still its own.
+                let timedOut = timeout.map { !exits(child, within: $0) } ?? false
+                if timedOut { kill(-child, SIGKILL) }
                 // Wait for the exit without reaping: while the child is a zombie its pid (the group's id)
                 // cannot be reused, so killing the group afterwards cannot hit a stranger.
                 var info = siginfo_t()
@@ -111,11 +103,7 @@ enum ChildProcess {
                 outputThread.join()
                 errorThread.join()
                 var status: Int32 = 0
-                let timedOut = flags.state.withLock { state in
-                    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
-                    state.reaped = true
-                    return state.timedOut
-                }
+                while waitpid(child, &status, 0) < 0 && errno == EINTR {}
                 writer.join()
                 continuation.resume(returning: Result(
                     status: status, timedOut: timedOut, stdout: outputReader.kept,
@@ -123,8 +111,34 @@ enum ChildProcess {
             }
             thread.start()
         }
-        killer?.cancel()
-        return result
+    }
+
+    /// Waits up to `limit` for `child` to exit, without reaping it; false when the time ran out first.
+    private static func exits(_ child: pid_t, within limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now + limit
+        let pidfd = pidfd_open(child, 0)
+        if pidfd >= 0 {
+            defer { close(pidfd) }
+            while true {
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { return false }
+                let (seconds, attoseconds) = left.components
+                let milliseconds = Int32(clamping: seconds * 1_000 + attoseconds / 1_000_000_000_000_000 + 1)
+                var watched = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+                let ready = poll(&watched, 1, milliseconds)
+                if ready > 0 { return true }
+                if ready < 0 && errno != EINTR { break }
+            }
+        }
+        // No pidfd (a kernel before 5.3): look every 10 ms.
+        while ContinuousClock.now < deadline {
+            var info = siginfo_t()
+            if waitid(P_PID, id_t(child), &info, WEXITED | WNOWAIT | WNOHANG) == 0 && info.si_signo == SIGCHLD {
+                return true
+            }
+            usleep(10_000)
+        }
+        return false
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
@@ -136,11 +150,6 @@ enum ChildProcess {
             offset += written
         }
     }
-}
-
-/// What the timeout task and the waiting thread share.
-private final class RunFlags: Sendable {
-    let state = Mutex((timedOut: false, reaped: false))
 }
 
 /// Reads a descriptor to its end, keeping the first `limit` bytes and counting the rest; closes it.

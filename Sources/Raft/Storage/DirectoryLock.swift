@@ -29,8 +29,11 @@ final class DirectoryLock {
         return DirectoryLock(file: file)
     }
 
-    /// Releases the lock.
+    /// Releases the lock. Unlocked explicitly before the close: a child that another thread is spawning
+    /// at this moment holds a copy of the descriptor until its exec closes it, and while any copy is open
+    /// a close alone would leave the lock held (a reopen in this process then found it taken).
     func release() {
+        _ = flock(file.fileDescriptor, LOCK_UN)
         file.close()
     }
 }

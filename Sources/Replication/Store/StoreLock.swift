@@ -26,8 +26,10 @@ final class StoreLock {
         return StoreLock(file: file)
     }
 
-    /// Releases the lock.
+    /// Releases the lock. Unlocked before the close: a child being spawned by another thread holds a copy
+    /// of the descriptor until its exec, and a close alone would leave the lock held by that copy.
     func release() {
+        _ = flock(file.fileDescriptor, LOCK_UN)
         file.close()
     }
 }
