@@ -65,12 +65,13 @@ let package = Package(
         .executableTarget(name: "ChunkBench", dependencies: ["Replication"], path: "Benchmarks/ChunkBench"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Raft"]),
         .target(name: "PFS", dependencies: ["Raft", "Replication"], exclude: ["README.md"]),
-        .target(name: "Jobs", dependencies: ["CLinux", "PFS", "Replication"], exclude: ["README.md"]),
-        .testTarget(name: "JobsTests", dependencies: ["Jobs", "PFS", "Replication", "Linearizability"]),
+        .target(name: "Jobs", dependencies: ["CLinux", "PFS", "Replication", .product(name: "Logging", package: "swift-log")],
+                exclude: ["README.md"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs", "PFS", "Raft", "Replication", "Linearizability"]),
         .executableTarget(
             name: "Node",
             dependencies: [
-                "CLinux", "Raft", "Replication", "PFS", "PachAPI",
+                "CLinux", "Raft", "Replication", "PFS", "Jobs", "PachAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Crypto", package: "swift-crypto"),

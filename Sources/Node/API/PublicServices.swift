@@ -1,11 +1,11 @@
 import GRPCCore
 import Logging
 
-/// The services every node serves to clients (`pfs.API`, `admin.API`), answering from `backend`.
+/// The services every node serves to clients (`pfs.API`, `pps.API`, `admin.API`), answering from `backend`.
 /// Register them with the API server together with `makeAuthInterceptors(backend:)`.
 func makePublicServices(backend: some APIBackend,
                                logger: Logger = Logger(label: "pachd.api")) -> [any RegistrableRPCService] {
-    [PfsService(backend: backend, logger: logger), AdminService(backend: backend)]
+    [PfsService(backend: backend, logger: logger), AdminService(backend: backend), PpsService(backend: backend, logger: logger)]
 }
 
 /// The interceptors the API server MUST install for the public services: the token check. (Apply them

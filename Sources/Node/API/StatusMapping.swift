@@ -64,10 +64,10 @@ enum StatusMapping {
         switch error {
         case .invalidName, .invalidRef, .invalidArgument, .malformed, .provenanceCycle:
             return .invalidArgument
-        case .repoExists, .commitExists:
+        case .repoExists, .commitExists, .alreadyExists:
             return .alreadyExists
         case .repoNotFound, .branchNotFound, .branchHasNoHead, .commitNotFound, .ancestorNotFound,
-             .commitNotInRepo, .memberNotFound, .fileNotFound:
+             .commitNotInRepo, .memberNotFound, .fileNotFound, .notFound:
             return .notFound
         case .stagedConflict, .branchHeadMoved, .commitChanged:
             // The node retries these itself; one that still reaches a client means it should retry.
@@ -75,7 +75,7 @@ enum StatusMapping {
         case .limitExceeded:
             return .resourceExhausted
         case .repoHasDependents, .branchHasOpenCommit, .branchHasDependents, .commitFinished,
-             .commitNotFinished, .commitHasChildren, .commitHasSubvenance:
+             .commitNotFinished, .commitHasChildren, .commitHasSubvenance, .failedPrecondition:
             return .failedPrecondition
         case .unsupportedVersion:
             // The node cannot interpret the replicated data: a server problem, not the caller's.

@@ -99,7 +99,8 @@ enum CommandLineParser {
                      --peers ID=HOST:PORT,... \\
                      --tls-cert FILE --tls-key FILE --tls-ca FILE --admin-token-file FILE \\
                      [--join] [--down-after DURATION] [--replication-factor N] [--repair-interval DURATION] \\
-                     [--gc-interval DURATION] [--gc-grace DURATION] [--chunk-reserve SIZE] [--log-level LEVEL] [--log-file FILE] [--config FILE]
+                     [--gc-interval DURATION] [--gc-grace DURATION] [--chunk-reserve SIZE] [--worker-slots N] [--runtime auto|bwrap|process] \\
+                     [--log-level LEVEL] [--log-file FILE] [--config FILE]
 
           --id                node id, an integer from 1, unique in the cluster
           --data-dir          where the Raft log, snapshots and identity files live
@@ -115,6 +116,8 @@ enum CommandLineParser {
           --gc-interval       how often the leader collects chunks no commit refers to (default 5m)
           --gc-grace          a chunk written or reused within this long is never collected (default 1h)
           --chunk-reserve     free disk space the chunk store leaves alone (default 1GiB)
+          --worker-slots      datums this node runs at once (default 2)
+          --runtime           how user code runs: auto (bwrap where it works, else process), bwrap, process
           --tls-cert/-key     this node's certificate and key (PEM), signed by the cluster CA
           --tls-ca            the cluster CA certificate (PEM)
           --admin-token-file  file holding the admin token

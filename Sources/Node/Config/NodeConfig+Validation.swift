@@ -46,6 +46,18 @@ extension NodeConfig {
         if let text = settings[.chunkReserve] {
             chunks.reserveBytes = try Self.size(text, flag: ConfigKey.chunkReserve.flag)
         }
+        if let text = settings[.workerSlots] {
+            guard let slots = Int(text), (1...256).contains(slots) else {
+                throw ConfigError("--worker-slots: '\(text)' is not a number from 1 to 256")
+            }
+            workerSlots = slots
+        }
+        if let text = settings[.runtime] {
+            guard let choice = JobRuntimeChoice(rawValue: text) else {
+                throw ConfigError("--runtime: '\(text)' is not one of auto, bwrap, process")
+            }
+            runtime = choice
+        }
         peers = try Self.peerList(try required(.peers))
         tls = TLSFiles(certificate: try required(.tlsCert), privateKey: try required(.tlsKey),
                        certificateAuthority: try required(.tlsCA))

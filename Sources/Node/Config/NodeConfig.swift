@@ -39,6 +39,10 @@ struct NodeConfig: Sendable, Equatable {
     var logLevel: Logger.Level
     /// Log lines go here (appended); nil means standard error.
     var logFile: String?
+    /// Datums this node runs at once.
+    var workerSlots = 2
+    /// How user code runs: bwrap where it works (else the plain process fallback), or one of them forced.
+    var runtime = JobRuntimeChoice.auto
 
     /// The founding voters to bootstrap from on first start, or nil for a joining node.
     var bootstrapVoters: [NodeID]? {
@@ -50,6 +54,9 @@ struct NodeConfig: Sendable, Equatable {
 
     /// The directory the chunk store owns.
     var chunkDirectory: String { "\(dataDir)/chunks" }
+
+    /// Where the worker lays out running datums (emptied as they finish).
+    var jobsDirectory: String { "\(dataDir)/jobs" }
 }
 
 /// The settings pachd understands: flag names without `--`, which are also the config-file keys.
@@ -74,6 +81,8 @@ enum ConfigKey: String, CaseIterable, Sendable {
     case adminTokenFile = "admin-token-file"
     case logLevel = "log-level"
     case logFile = "log-file"
+    case workerSlots = "worker-slots"
+    case runtime
     case config
 
     /// `--name`, as errors print it.

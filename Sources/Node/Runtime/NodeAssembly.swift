@@ -1,3 +1,4 @@
+import Jobs
 import Logging
 import PFS
 import Raft
@@ -46,7 +47,7 @@ struct NodeAssembly: Sendable {
         options.peerAddress = "\(config.peerAddress)"
         transport = try GRPCPeerTransport(options: options, peers: config.peers,
                                           logger: Self.logger("pachd.peer", like: logger), metrics: metrics)
-        metadata = MetadataStateMachine(membersChanged: { [transport] in transport.applyMembers($0) })
+        metadata = MetadataStateMachine(extension: JobsState(), membersChanged: { [transport] in transport.applyMembers($0) })
         // The seed only spreads election timeouts apart; it need not be reproducible outside tests.
         let raftOptions = RaftNodeOptions(id: config.id, bootstrapVoters: config.bootstrapVoters,
                                           seed: UInt64.random(in: 1...UInt64.max))

@@ -42,6 +42,13 @@ enum NodeRuntime {
             group.addTask { await assembly.chunks.runScrub() }
             if let files = assembly.context.files {
                 group.addTask { await assembly.chunks.runGC(trees: files.trees) }
+                // Pipelines: the coordinator on the leader, this node's worker everywhere.
+                let jobs = NodeJobs(context: assembly.context, chunks: assembly.chunks, storage: files,
+                                    slots: assembly.config.workerSlots,
+                                    logger: NodeAssembly.logger("pachd.jobs", like: assembly.logger))
+                let runtime = await JobRuntimeChoice.choose(assembly.config.runtime, scratch: assembly.config.jobsDirectory,
+                                                           logger: jobs.logger)
+                group.addTask { await jobs.run(runtime: runtime, scratch: assembly.config.jobsDirectory) }
             }
             if assembly.config.join { group.addTask { await assembly.membership.joinCluster() } }
             let metricsBound = metricsServer.map { " metrics \($0.address)" } ?? ""

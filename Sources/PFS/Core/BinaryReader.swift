@@ -3,10 +3,10 @@ import Raft
 /// Reads what `BinaryWriter` wrote, throwing `PFSError.malformed` instead of trapping: a snapshot may come
 /// from another node and a command from any proposer, so the bytes are untrusted.
 /// The integers are Raft's `ByteReader`; this layer adds PFS's strings, names, optionals and lists.
-struct BinaryReader {
+public struct BinaryReader {
     private var base: ByteReader
 
-    init(_ bytes: [UInt8]) {
+    public init(_ bytes: [UInt8]) {
         base = ByteReader(bytes)
     }
 
@@ -14,15 +14,15 @@ struct BinaryReader {
     var remaining: Int { base.remaining }
 
     /// Throws unless every byte was read: trailing bytes mean the writer and reader disagree on the format.
-    func finish(_ what: String) throws(PFSError) {
+    public func finish(_ what: String) throws(PFSError) {
         if remaining != 0 { throw .malformed("\(remaining) unexpected byte(s) after the \(what)") }
     }
 
-    mutating func readUInt8() throws(PFSError) -> UInt8 {
+    public mutating func readUInt8() throws(PFSError) -> UInt8 {
         try Self.malformedIfShort { () throws(StorageFormatError) in try base.readUInt8() }
     }
 
-    mutating func readBool() throws(PFSError) -> Bool {
+    public mutating func readBool() throws(PFSError) -> Bool {
         switch try readUInt8() {
         case 0: return false
         case 1: return true
@@ -30,17 +30,17 @@ struct BinaryReader {
         }
     }
 
-    mutating func readUInt32() throws(PFSError) -> UInt32 {
+    public mutating func readUInt32() throws(PFSError) -> UInt32 {
         try Self.malformedIfShort { () throws(StorageFormatError) in try base.readUInt32() }
     }
 
-    mutating func readUInt64() throws(PFSError) -> UInt64 {
+    public mutating func readUInt64() throws(PFSError) -> UInt64 {
         try Self.malformedIfShort { () throws(StorageFormatError) in try base.readUInt64() }
     }
 
     /// A length-prefixed UTF-8 string; invalid UTF-8 is refused rather than repaired, so that re-encoding
     /// gives back the same bytes.
-    mutating func readString() throws(PFSError) -> String {
+    public mutating func readString() throws(PFSError) -> String {
         let utf8 = try Self.malformedIfShort { () throws(StorageFormatError) in try base.readLengthPrefixed() }
         guard let text = String(validating: utf8, as: UTF8.self) else {
             throw .malformed("a string is not valid UTF-8")
@@ -48,30 +48,30 @@ struct BinaryReader {
         return text
     }
 
-    mutating func readCommitID() throws(PFSError) -> CommitID {
+    public mutating func readCommitID() throws(PFSError) -> CommitID {
         CommitID(high: try readUInt64(), low: try readUInt64())
     }
 
-    mutating func readRepoName() throws(PFSError) -> RepoName {
+    public mutating func readRepoName() throws(PFSError) -> RepoName {
         try Self.revalidated { () throws(PFSError) in try RepoName(readString()) }
     }
 
-    mutating func readBranchName() throws(PFSError) -> BranchName {
+    public mutating func readBranchName() throws(PFSError) -> BranchName {
         try Self.revalidated { () throws(PFSError) in try BranchName(readString()) }
     }
 
-    mutating func readBranchKey() throws(PFSError) -> BranchKey {
+    public mutating func readBranchKey() throws(PFSError) -> BranchKey {
         BranchKey(try readRepoName(), try readBranchName())
     }
 
     /// A presence byte, then the value when present.
-    mutating func readOptional<T>(_ body: (inout BinaryReader) throws(PFSError) -> T) throws(PFSError) -> T? {
+    public mutating func readOptional<T>(_ body: (inout BinaryReader) throws(PFSError) -> T) throws(PFSError) -> T? {
         try readBool() ? try body(&self) : nil
     }
 
     /// An element count, then each element. The count is checked against the bytes left (each element
     /// takes at least one byte) so a corrupt count cannot make us reserve gigabytes.
-    mutating func readArray<T>(_ body: (inout BinaryReader) throws(PFSError) -> T) throws(PFSError) -> [T] {
+    public mutating func readArray<T>(_ body: (inout BinaryReader) throws(PFSError) -> T) throws(PFSError) -> [T] {
         let count = Int(try readUInt32())
         guard count <= remaining else { throw .malformed("a list claims \(count) elements in \(remaining) bytes") }
         var values: [T] = []

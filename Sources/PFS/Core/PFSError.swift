@@ -59,6 +59,12 @@ public enum PFSError: Error, Sendable, Hashable, CustomStringConvertible {
     case malformed(String)
     /// Bytes in a format version this node does not know: a newer node wrote them. Upgrade this node.
     case unsupportedVersion(what: String, version: UInt8)
+    /// Something other than a repo, branch or commit (a pipeline, a job) does not exist; says what.
+    case notFound(String)
+    /// Something other than a repo or commit (a pipeline) exists already; says what.
+    case alreadyExists(String)
+    /// The state does not allow the change (a write to a pipeline's output); says why and what to do.
+    case failedPrecondition(String)
 
     public var description: String {
         switch self {
@@ -101,6 +107,7 @@ public enum PFSError: Error, Sendable, Hashable, CustomStringConvertible {
         case .malformed(let why): return "malformed metadata: \(why)"
         case .unsupportedVersion(let what, let version):
             return "\(what) has format version \(version), which this node does not know; upgrade this node"
+        case .notFound(let what), .alreadyExists(let what), .failedPrecondition(let what): return what
         }
     }
 

@@ -91,7 +91,7 @@ extension BinaryWriter {
         write(info.stagedPaths)
     }
 
-    mutating func write(_ entry: CommitProvenance) {
+    public mutating func write(_ entry: CommitProvenance) {
         write(entry.branch)
         write(entry.commit)
     }
@@ -126,7 +126,7 @@ extension BinaryReader {
         return info
     }
 
-    mutating func readCommitProvenance() throws(PFSError) -> CommitProvenance {
+    public mutating func readCommitProvenance() throws(PFSError) -> CommitProvenance {
         CommitProvenance(branch: try readBranchKey(), commit: try readCommitID())
     }
 

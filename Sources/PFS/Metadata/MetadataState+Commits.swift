@@ -113,7 +113,7 @@ extension MetadataState {
         commits[record.id] = nil
     }
 
-    static func checkRootTreeID(_ rootTreeID: String) throws(PFSError) {
+    public static func checkRootTreeID(_ rootTreeID: String) throws(PFSError) {
         let treeBytes = rootTreeID.utf8.count
         if treeBytes > MetadataLimits.rootTreeIDBytesMax {
             throw .invalidArgument("the root tree id is \(treeBytes) bytes; the limit is "
@@ -121,7 +121,7 @@ extension MetadataState {
         }
     }
 
-    static func checkDescription(_ description: String) throws(PFSError) {
+    public static func checkDescription(_ description: String) throws(PFSError) {
         let count = description.utf8.count
         if count > MetadataLimits.descriptionBytesMax {
             throw .invalidArgument("the description is \(count) bytes; the limit is \(MetadataLimits.descriptionBytesMax)")

@@ -1,6 +1,6 @@
 /// Errors travel in answers, so each case has a stable tag. New cases take new tags; tags are never reused.
 extension BinaryWriter {
-    mutating func write(_ error: PFSError) {
+    public mutating func write(_ error: PFSError) {
         switch error {
         case .invalidName(let kind, let name, let why): tag(1, kind, name, why)
         case .invalidRef(let text, let why): tag(2, text, why)
@@ -57,6 +57,9 @@ extension BinaryWriter {
             tag(27, id)
             write(expected)
             write(actual)
+        case .notFound(let what): tag(28, what)
+        case .alreadyExists(let what): tag(29, what)
+        case .failedPrecondition(let why): tag(30, why)
         }
     }
 
@@ -77,7 +80,7 @@ extension BinaryWriter {
 }
 
 extension BinaryReader {
-    mutating func readError() throws(PFSError) -> PFSError {
+    public mutating func readError() throws(PFSError) -> PFSError {
         let tag = try readUInt8()
         switch tag {
         case 1: return .invalidName(kind: try readString(), name: try readString(), why: try readString())
@@ -109,6 +112,9 @@ extension BinaryReader {
         case 25: return .limitExceeded(try readString())
         case 26: return .fileNotFound(path: try readString(), commit: try readString())
         case 27: return .commitChanged(try readCommitID(), expected: try readUInt64(), actual: try readUInt64())
+        case 28: return .notFound(try readString())
+        case 29: return .alreadyExists(try readString())
+        case 30: return .failedPrecondition(try readString())
         default: throw .malformed("unknown error tag \(tag)")
         }
     }

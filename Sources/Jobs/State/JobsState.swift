@@ -1,0 +1,122 @@
+import PFS
+import Replication
+
+/// Pipelines and jobs as one pure value, kept by the Raft state machine beside PFS metadata
+/// (`MetadataExtension`): one entry can record a job and open its output commit, atomically.
+///
+/// The PFS rules hold: check everything, then change (a refused command leaves both states as they
+/// were); no clock, randomness or I/O; everything listed or encoded is sorted.
+public struct JobsState: MetadataExtension, Equatable {
+    var pipelines: [RepoName: PipelineRecord] = [:]
+    var jobs: [CommitID: JobRecord] = [:]
+    var nextSequence: UInt64 = 1
+
+    /// No pipelines.
+    public init() {}
+
+    // MARK: MetadataExtension
+
+    public mutating func apply(_ bytes: [UInt8], pfs: inout MetadataState) -> [UInt8] {
+        let command: JobsCommand
+        do { command = try JobsCommand(decoding: bytes) } catch { return JobsResult.failed(error).encoded }
+        return apply(command, pfs: &pfs).encoded
+    }
+
+    /// Executes `command`; a refusal answers `.failed` and changes nothing.
+    public mutating func apply(_ command: JobsCommand, pfs: inout MetadataState) -> JobsResult {
+        do throws(PFSError) {
+            switch command {
+            case .createPipeline(let text, let update, let reprocess, let atNanos):
+                return .pipeline(try createPipeline(text, update: update, reprocess: reprocess, atNanos: atNanos, pfs: &pfs))
+            case .deletePipeline(let name):
+                try deletePipeline(name, pfs: &pfs)
+                return .done
+            case .setStopped(let name, let stopped, let atNanos):
+                return .pipeline(try setStopped(name, stopped: stopped, atNanos: atNanos, pfs: &pfs))
+            case .startJob(let pipeline, let version, let id, let inputs, let atNanos):
+                return .job(try startJob(pipeline, version: version, id: id, inputs: inputs, atNanos: atNanos, pfs: &pfs))
+            case .planJob(let id, let datums, let batches, let local, let remote):
+                return .job(try planJob(id, datums: datums, batches: batches, localBytes: local, remoteBytes: remote))
+            case .finishBatch(let id, let batch, let node, let root, let outcomes):
+                return .job(try finishBatch(id, batch: batch, node: node, root: root, outcomes: outcomes))
+            case .moveBatch(let id, let batch, let from, let to):
+                return .job(try moveBatch(id, batch: batch, from: from, to: to))
+            case .finishJob(let id, let success, let reason, let root, let size, let atNanos):
+                return .job(try finishJob(id, success: success, reason: reason, rootTreeID: root, sizeBytes: size,
+                                          atNanos: atNanos, pfs: &pfs))
+            case .stopJob(let id, let reason, let atNanos):
+                return .job(try endJob(id, state: .killed, reason: reason, atNanos: atNanos, pfs: &pfs))
+            }
+        } catch {
+            return .failed(error)
+        }
+    }
+
+    /// Only a pipeline's jobs write its output repo, and its inputs stay while it reads them.
+    public func refusal(of command: MetadataCommand, in pfs: MetadataState) -> PFSError? {
+        func output(_ repo: RepoName) -> PFSError? {
+            guard pipelines[repo] != nil else { return nil }
+            return .failedPrecondition("repo \(repo) is the output of pipeline \(repo): only its jobs write it "
+                + "(delete the pipeline to delete the repo)")
+        }
+        func input(_ key: BranchKey?, repo: RepoName) -> PFSError? {
+            let readers = pipelines.values.filter { record in
+                record.spec.input.leaves.contains { $0.repo == repo && (key == nil || $0.branch == key!.branch) }
+            }.map(\.name).sorted()
+            guard let first = readers.first else { return nil }
+            return .failedPrecondition("\(key.map { "branch \($0)" } ?? "repo \(repo)") is an input of pipeline "
+                + "\(first)\(readers.count > 1 ? " and \(readers.count - 1) more" : ""); delete the pipeline first")
+        }
+        switch command {
+        case .createRepo, .registerMember, .setMemberLiveness, .forgetMember:
+            return nil
+        case .deleteRepo(let name, _):
+            return output(name) ?? input(nil, repo: name)
+        case .startCommit(let repo, _, _, _, _, _):
+            return output(repo)
+        case .finishCommit(let ref, _, _, _, _, _), .stageFiles(let ref, _, _, _), .deleteCommit(let ref):
+            return output(ref.repo)
+        case .commitFiles(let key, _, _, _, _, _, _, _), .createBranch(let key, _, _):
+            return output(key.repo)
+        case .deleteBranch(let key, _):
+            return output(key.repo) ?? input(key, repo: key.repo)
+        }
+    }
+
+    /// The result trees of every job's finished batches, and of what each pipeline may reuse.
+    public func gcTreeRoots() -> [String] {
+        var roots = Set<String>()
+        for job in jobs.values {
+            for datum in job.datums { if let root = datum.result?.root, !root.isEmpty { roots.insert(root) } }
+        }
+        for pipeline in pipelines.values {
+            for result in pipeline.reusable.values where !result.root.isEmpty { roots.insert(result.root) }
+        }
+        return roots.sorted()
+    }
+
+    // MARK: Lookups
+
+    func pipeline(_ name: RepoName) throws(PFSError) -> PipelineRecord {
+        guard let record = pipelines[name] else { throw .notFound("pipeline \(name) not found") }
+        return record
+    }
+
+    func job(_ id: CommitID) throws(PFSError) -> JobRecord {
+        guard let record = jobs[id] else { throw .notFound("job \(id) not found") }
+        return record
+    }
+
+    /// The running (not yet ended) job of a pipeline.
+    func activeJob(of pipeline: RepoName) -> JobRecord? {
+        guard let id = pipelines[pipeline]?.lastJob, let job = jobs[id], !job.state.isDone else { return nil }
+        return job
+    }
+
+    /// Runs a PFS command as part of a jobs command; a refusal becomes this command's.
+    static func run(_ command: MetadataCommand, on pfs: inout MetadataState) throws(PFSError) -> MetadataResult {
+        let result = pfs.apply(command)
+        if case .failed(let error) = result { throw error }
+        return result
+    }
+}
