@@ -43,6 +43,7 @@ struct Clients {
     let pfs: Pfs_API.Client<HTTP2ClientTransport.Posix>
     let admin: Admin_API.Client<HTTP2ClientTransport.Posix>
     let objects: Pfs_ObjectAPI.Client<HTTP2ClientTransport.Posix>
+    let pps: Pps_API.Client<HTTP2ClientTransport.Posix>
     /// The node these clients talk to.
     let endpoint: NodeAddress
     /// Deadline and fail-fast settings for every call.
@@ -83,7 +84,7 @@ struct Session {
                 try await body(
                     Clients(
                         pfs: Pfs_API.Client(wrapping: grpc), admin: Admin_API.Client(wrapping: grpc),
-                        objects: Pfs_ObjectAPI.Client(wrapping: grpc),
+                        objects: Pfs_ObjectAPI.Client(wrapping: grpc), pps: Pps_API.Client(wrapping: grpc),
                         endpoint: endpoint, options: options
                     )
                 )

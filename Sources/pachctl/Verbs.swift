@@ -10,25 +10,28 @@ struct ClusterCommand: AsyncParsableCommand {
 
 struct CreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create", abstract: "Create a repo or a branch.", subcommands: [CreateRepo.self, CreateBranch.self])
+        commandName: "create", abstract: "Create a repo, a branch or a pipeline.",
+        subcommands: [CreateRepo.self, CreateBranch.self, CreatePipeline.self])
 }
 
 struct ListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List repos, commits, branches or files.",
-        subcommands: [ListRepo.self, ListCommit.self, ListBranch.self, ListFile.self])
+        subcommands: [ListRepo.self, ListCommit.self, ListBranch.self, ListFile.self, ListPipeline.self, ListJob.self,
+                      ListDatum.self])
 }
 
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect", abstract: "Show one repo, commit, branch, file or object in detail.",
-        subcommands: [InspectRepo.self, InspectCommit.self, InspectBranch.self, InspectFile.self, InspectObject.self])
+        subcommands: [InspectRepo.self, InspectCommit.self, InspectBranch.self, InspectFile.self, InspectObject.self,
+                      InspectPipeline.self, InspectJob.self])
 }
 
 struct DeleteCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete", abstract: "Delete a repo, commit, branch or files.",
-        subcommands: [DeleteRepo.self, DeleteCommit.self, DeleteBranch.self, DeleteFile.self])
+        subcommands: [DeleteRepo.self, DeleteCommit.self, DeleteBranch.self, DeleteFile.self, DeletePipeline.self])
 }
 
 struct PutCommand: AsyncParsableCommand {
@@ -43,7 +46,7 @@ struct GetCommand: AsyncParsableCommand {
 
 struct StartCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "start", abstract: "Start a commit.", subcommands: [StartCommit.self])
+        commandName: "start", abstract: "Start a commit or a stopped pipeline.", subcommands: [StartCommit.self, StartPipeline.self])
 }
 
 struct FinishCommand: AsyncParsableCommand {
@@ -68,10 +71,21 @@ struct DiffCommand: AsyncParsableCommand {
 
 struct WaitCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "wait", abstract: "Wait for a commit and everything downstream of it.", subcommands: [WaitCommit.self])
+        commandName: "wait", abstract: "Wait for a commit and everything downstream of it, or for a job.",
+        subcommands: [WaitCommit.self, WaitJob.self])
 }
 
 struct SubscribeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "subscribe", abstract: "Follow a branch's commits as they are finished.", subcommands: [SubscribeCommit.self])
+}
+
+struct UpdateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "update", abstract: "Replace a pipeline's spec.", subcommands: [UpdatePipeline.self])
+}
+
+struct StopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stop", abstract: "Stop a pipeline or a job.", subcommands: [StopPipeline.self, StopJob.self])
 }

@@ -18,8 +18,9 @@ public final class Worker: Sendable {
     let scratch: String
     let slots: Int
     let logger: Logger
-    /// Batches running here, as "job/batch".
-    private let running = Mutex(Set<String>())
+    /// Batches running here, and those reported (whose "done" this node may not have applied yet), as
+    /// "job/batch".
+    private let running = Mutex((running: Set<String>(), reported: Set<String>()))
 
     public init(io: any JobsIO, runtime: any ContainerRuntime, scratch: String, slots: Int, logger: Logger) {
         self.io = io
@@ -43,17 +44,23 @@ public final class Worker: Sendable {
             logger.error("jobs state unreadable: \(error)")
             return
         }
+        let keys = Set(mine.map { "\($0.0.id)/\($0.1)" })
+        running.withLock { $0.reported.formIntersection(keys) }
         for (job, batch) in mine {
             let key = "\(job.id)/\(batch)"
-            let started = running.withLock { running -> Bool in
-                guard running.count < slots, !running.contains(key) else { return false }
-                running.insert(key)
+            let started = running.withLock { state -> Bool in
+                guard state.running.count < slots, !state.running.contains(key), !state.reported.contains(key) else {
+                    return false
+                }
+                state.running.insert(key)
                 return true
             }
             guard started else { continue }
             Task {
-                defer { _ = running.withLock { $0.remove(key) } }
-                do { try await run(job, batch: batch) } catch {
+                defer { _ = running.withLock { $0.running.remove(key) } }
+                do {
+                    if try await run(job, batch: batch) { _ = running.withLock { $0.reported.insert(key) } }
+                } catch {
                     logger.warning("batch \(batch) of job \(job.id): \(error); it runs again")
                     try? await Task.sleep(for: .seconds(1))
                 }
@@ -61,10 +68,9 @@ public final class Worker: Sendable {
         }
     }
 
-    /// Runs one batch and reports it.
-    func run(_ job: JobRecord, batch index: Int) async throws {
+    /// Runs one batch and reports it; whether the report was made (or refused because the batch is done).
+    func run(_ job: JobRecord, batch index: Int) async throws -> Bool {
         let pipeline = try io.metadata.jobs { (_, jobs) throws(PFSError) in try jobs.pipelineRecord(job.pipeline) }
-        guard pipeline.version == job.pipelineVersion else { return }  // updated: this job is being replaced
         let spec = pipeline.spec
         let datums = try await io.datums(of: job, spec: spec)
         let batch = job.batches[index]
@@ -82,6 +88,7 @@ public final class Worker: Sendable {
         let answer = try await io.propose(.finishBatch(job.id, batch: UInt32(index), node: io.nodeID,
                                                        root: built.root?.hex ?? "", outcomes: outcomes))
         if case .failed(let refusal) = answer { logger.info("batch \(index) of job \(job.id) not recorded: \(refusal)") }
+        return true
     }
 
     /// Runs one datum up to `datum_tries` times: its outcome, and the files of its result (outputs on
