@@ -15,6 +15,11 @@
 #          of one directory with many entries, peak RSS of pachd and pachctl, and the Raft log's size.
 #          ARGS: --mib N (the large file, default 1024), --small N (default 10000), --entries N
 #          (default 100000).
+#   jobs   a 3-node release cluster of its own (ports 31850+): a `cp` pipeline over many 1 KiB files
+#          (datums/s from create pipeline to the job's end, and the per-datum overhead), then on a fresh
+#          cluster with R = 1 a sha256 pipeline over a large input in 64 files (MB/s, and the fraction of
+#          input bytes read from the local chunk store). ARGS: --files N (default 10000), --mib N
+#          (default 1024).
 #
 # Builds release first (a few minutes from scratch). SCRATCH_PATH overrides the build folder (.build).
 set -euo pipefail
@@ -39,7 +44,10 @@ chunks)
 pfs)
     exec "$REPO_ROOT/scripts/lib/bench-pfs.sh" "$scratch" "$@"
     ;;
+jobs)
+    exec "$REPO_ROOT/scripts/lib/bench-jobs.sh" "$scratch" "$@"
+    ;;
 *)
-    die "usage: scripts/bench.sh raft [--duration S] [--trials N] [--dir PATH] [--json] | chunks [--mib N] | pfs [--mib N] [--small N] [--entries N]"
+    die "usage: scripts/bench.sh raft [--duration S] [--trials N] [--dir PATH] [--json] | chunks [--mib N] | pfs [--mib N] [--small N] [--entries N] | jobs [--files N] [--mib N]"
     ;;
 esac

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PachAPI
 import PachctlKit
 
@@ -86,6 +87,33 @@ struct StopJob: AsyncParsableCommand {
         request.id = try checkJobID(id)
         let session = try Session(global)
         let job = try await session.run { clients in try await clients.pps.stopJob(request, options: clients.options) }
+        if global.output == .json { session.write(session.presenter.job(job)) }
+    }
+}
+
+/// `pachctl restart datum JOB PATHS`.
+struct RestartDatum: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "datum",
+        abstract: "Run again the datums of a running job that match every filter (user code running them is killed).",
+        discussion: "FILTERS is a comma-separated list: a datum id (8 or more hex characters), or paths as `list datum` "
+            + "shows them (`/a.txt` or `images:/a.txt`).")
+
+    @Argument(help: "The job id.")
+    var job: String
+
+    @Argument(help: "Comma-separated filters: a datum id or input paths.")
+    var filters: String
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        var request = Pps_RestartDatumRequest()
+        request.jobID = try checkJobID(job)
+        request.dataFilters = filters.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !request.dataFilters.isEmpty else { throw ValidationError("name at least one datum id or path") }
+        let session = try Session(global)
+        let job = try await session.run { clients in try await clients.pps.restartDatum(request, options: clients.options) }
         if global.output == .json { session.write(session.presenter.job(job)) }
     }
 }

@@ -22,7 +22,7 @@ struct Pachctl: AsyncParsableCommand {
             VersionCommand.self, ClusterCommand.self, CreateCommand.self, ListCommand.self,
             InspectCommand.self, DeleteCommand.self, StartCommand.self, FinishCommand.self, PutCommand.self,
             GetCommand.self, GlobCommand.self, CopyCommand.self, DiffCommand.self, WaitCommand.self, SubscribeCommand.self,
-            UpdateCommand.self, StopCommand.self, Logs.self,
+            UpdateCommand.self, StopCommand.self, RestartCommand.self, Logs.self,
         ]
     )
 }

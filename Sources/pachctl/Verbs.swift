@@ -80,6 +80,11 @@ struct SubscribeCommand: AsyncParsableCommand {
         commandName: "subscribe", abstract: "Follow a branch's commits as they are finished.", subcommands: [SubscribeCommit.self])
 }
 
+struct RestartCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restart", abstract: "Run a running job's datums again.", subcommands: [RestartDatum.self])
+}
+
 struct UpdateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "update", abstract: "Replace a pipeline's spec.", subcommands: [UpdatePipeline.self])

@@ -157,18 +157,18 @@ import Testing
         // Node 3 went down: its batch moves; a late report from node 3 is then refused.
         #expect(Self.failure(log.jobs(.moveBatch(id, batch: 1, from: 3, to: 2))) == nil)
         let root = String(repeating: "c", count: 64)
-        let late = log.jobs(.finishBatch(id, batch: 1, node: 3, root: root,
+        let late = log.jobs(.finishBatch(id, batch: 1, node: 3, restarts: 0, root: root,
                                          outcomes: [DatumOutcomeRecord(datum: 2, succeeded: true, durationMillis: 1, attempts: 1, reason: "")]))
         #expect(Self.failure(late) != nil)
         // Finishing early is refused.
         #expect(Self.failure(log.jobs(.finishJob(id, success: true, reason: "", rootTreeID: root, sizeBytes: 5, atNanos: 20))) != nil)
         for (batch, node, datum) in [(UInt32(0), MemberID(1), UInt32(0)), (1, 2, 2)] {
             let outcome = DatumOutcomeRecord(datum: datum, succeeded: true, durationMillis: 3, attempts: 1, reason: "")
-            #expect(Self.failure(log.jobs(.finishBatch(id, batch: batch, node: node, root: root, outcomes: [outcome]))) == nil)
+            #expect(Self.failure(log.jobs(.finishBatch(id, batch: batch, node: node, restarts: 0, root: root, outcomes: [outcome]))) == nil)
         }
         // A repeated report (a retry after a lost answer) is refused and changes nothing.
         let again = DatumOutcomeRecord(datum: 0, succeeded: false, durationMillis: 3, attempts: 1, reason: "x")
-        #expect(Self.failure(log.jobs(.finishBatch(id, batch: 0, node: 1, root: root, outcomes: [again]))) != nil)
+        #expect(Self.failure(log.jobs(.finishBatch(id, batch: 0, node: 1, restarts: 0, root: root, outcomes: [again]))) != nil)
         guard case .job(let done) = log.jobs(.finishJob(id, success: true, reason: "", rootTreeID: root, sizeBytes: 5,
                                                         atNanos: 30)) else { Issue.record("finish refused"); return }
         #expect(done.state == .success && done.datumsProcessed == 2 && done.datumsSkipped == 1)
@@ -206,11 +206,90 @@ import Testing
         for command: JobsCommand in [
             .createPipeline(specText: "{}", update: true, reprocess: true, atNanos: 3), .deletePipeline(try RepoName("x")),
             .setStopped(try RepoName("x"), stopped: true, atNanos: 4),
-            .finishBatch(id, batch: 2, node: 3, root: "r", outcomes: [DatumOutcomeRecord(datum: 1, succeeded: false, durationMillis: 2, attempts: 3, reason: "why")]),
+            .finishBatch(id, batch: 2, node: 3, restarts: 0, root: "r", outcomes: [DatumOutcomeRecord(datum: 1, succeeded: false, durationMillis: 2, attempts: 3, reason: "why")]),
             .moveBatch(id, batch: 1, from: 2, to: 3), .finishJob(id, success: false, reason: "r", rootTreeID: "", sizeBytes: 0, atNanos: 1),
-            .stopJob(id, reason: "user", atNanos: 2),
+            .stopJob(id, reason: "user", atNanos: 2), .restartDatums(id, datums: [0, 7]),
         ] {
             #expect(try JobsCommand(decoding: Array(command.encoded.dropFirst())) == command)
         }
+    }
+
+    /// Starts and plans a job of `edges` on images' head with one pending datum per batch node given.
+    static func runningJob(_ log: Log, nodes: [MemberID]) throws -> CommitID {
+        let id = log.freshID()
+        let head = try #require(try log.machine.inspectBranch(BranchKey(try RepoName("images"), .master)).head)
+        let inputs = [JobInput(name: "images", branch: BranchKey(try RepoName("images"), .master), commit: head)]
+        #expect(Self.failure(log.jobs(.startJob(pipeline: try RepoName("edges"), version: 1, id: id, inputs: inputs, atNanos: 9))) == nil)
+        let datums = nodes.indices.map { PlannedDatum(hash: ChunkID(of: [UInt8($0)]), reused: nil) }
+        let batches = nodes.enumerated().map { PlannedBatch(node: $1, datums: [UInt32($0)]) }
+        #expect(Self.failure(log.jobs(.planJob(id, datums: datums, batches: batches, localBytes: 0, remoteBytes: 0))) == nil)
+        return id
+    }
+
+    @Test func restartingADatumRefusesTheReportOfTheRunItReplaced() throws {
+        let log = Log()
+        log.pfs(.createRepo(try RepoName("images"), description: "", createdAtNanos: 1))
+        log.jobs(.createPipeline(specText: Self.spec(), update: false, reprocess: false, atNanos: 5))
+        log.commit("images")
+        let id = try Self.runningJob(log, nodes: [1, 2])
+        let root = String(repeating: "c", count: 64)
+        let outcome = { (datum: UInt32) in DatumOutcomeRecord(datum: datum, succeeded: true, durationMillis: 1, attempts: 1, reason: "") }
+        #expect(Self.failure(log.jobs(.restartDatums(id, datums: []))) != nil)
+        #expect(Self.failure(log.jobs(.restartDatums(id, datums: [9]))) != nil)
+        #expect(Self.failure(log.jobs(.restartDatums(id, datums: [1]))) == nil)
+        #expect(try log.machine.jobs { _, jobs throws(PFSError) in try jobs.jobRecord(id) }.batches.map(\.restarts) == [0, 1])
+        // The run from before the restart reports: refused; the new run's report goes in.
+        #expect(Self.failure(log.jobs(.finishBatch(id, batch: 1, node: 2, restarts: 0, root: root, outcomes: [outcome(1)]))) != nil)
+        #expect(Self.failure(log.jobs(.finishBatch(id, batch: 1, node: 2, restarts: 1, root: root, outcomes: [outcome(1)]))) == nil)
+        // A datum that finished cannot be restarted, nor one of a job that ended.
+        guard case .failed(.failedPrecondition(let why)) = log.jobs(.restartDatums(id, datums: [1])) else {
+            Issue.record("restarting a finished datum went through"); return
+        }
+        #expect(why.contains("success"))
+        log.jobs(.stopJob(id, reason: "user", atNanos: 10))
+        guard case .failed(.failedPrecondition(let ended)) = log.jobs(.restartDatums(id, datums: [0])) else {
+            Issue.record("restarting a datum of a killed job went through"); return
+        }
+        #expect(ended.contains("killed"))
+    }
+
+    @Test func aFailedUpstreamJobIsNamedByTheJobsThatReadItsOutput() throws {
+        let log = Log()
+        log.pfs(.createRepo(try RepoName("images"), description: "", createdAtNanos: 1))
+        log.jobs(.createPipeline(specText: Self.spec(), update: false, reprocess: false, atNanos: 5))
+        log.jobs(.createPipeline(specText: Self.spec("stats", input: "edges"), update: false, reprocess: false, atNanos: 6))
+        log.commit("images")
+        let upstream = try Self.runningJob(log, nodes: [1])
+        log.jobs(.finishJob(upstream, success: false, reason: "datum 1 failed", rootTreeID: "", sizeBytes: 0, atNanos: 11))
+        let downstream = log.freshID()
+        let inputs = [JobInput(name: "edges", branch: BranchKey(try RepoName("edges"), .master), commit: upstream)]
+        log.jobs(.startJob(pipeline: try RepoName("stats"), version: 1, id: downstream, inputs: inputs, atNanos: 12))
+        let job = try log.machine.jobs { _, jobs throws(PFSError) in try jobs.jobRecord(downstream) }
+        let failed = try #require(try log.machine.jobs { _, jobs in jobs.failedUpstream(of: job) })
+        #expect(failed.contains("edges@\(upstream)") && failed.contains("failure: datum 1 failed"))
+    }
+
+    /// `wait commit` on an input commit waits for the job covering it, even one started on a later head
+    /// (commits that landed while a job ran), and for pipelines that have not yet run on it.
+    @Test func waitCommitWaitsForTheJobsThatCoverACommit() throws {
+        let log = Log()
+        log.pfs(.createRepo(try RepoName("images"), description: "", createdAtNanos: 1))
+        log.jobs(.createPipeline(specText: Self.spec(), update: false, reprocess: false, atNanos: 5))
+        let first = log.commit("images")
+        var (commits, due) = log.machine.downstreamCommits(of: first)
+        #expect(commits.isEmpty && due == ["pipeline edges has not yet run on images@\(first)"])
+        let second = log.commit("images")
+        // A job runs on the newest head: it covers both commits.
+        let id = try Self.runningJob(log, nodes: [1])
+        for commit in [first, second] {
+            (commits, due) = log.machine.downstreamCommits(of: commit)
+            #expect(commits.map(\.id) == [id] && due.isEmpty)
+        }
+        #expect(try #require(log.machine.downstreamCommits(of: first).commits.first).finishedAtNanos == nil)
+        // A stopped pipeline is not waited for.
+        let third = log.commit("images")
+        #expect(log.machine.downstreamCommits(of: third).due.count == 1)
+        log.jobs(.setStopped(try RepoName("edges"), stopped: true, atNanos: 20))
+        #expect(log.machine.downstreamCommits(of: third).due.isEmpty)
     }
 }

@@ -22,17 +22,30 @@ import Testing
 
     static func text(_ bytes: [UInt8]) -> String { String(decoding: bytes, as: UTF8.self) }
 
+    /// Whether `pid` is gone or a zombie (dead, not yet reaped by whoever inherited it) within 5 s.
+    static func ends(_ pid: Int32) async throws -> Bool {
+        for _ in 0..<100 {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+            // The state follows the command name in parentheses: "123 (sleep) Z ...".
+            if let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("Z") {
+                return true
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
     @Test(.enabled(if: bwrapPresent, "bubblewrap is not installed"))
     func bwrapRunsTheCodeOverItsInputsAndKeepsItsOutput() async throws {
         let scratch = try Scratch()
         let (runtime, why) = await BwrapRuntime.detect()
         let bwrap = try #require(runtime, "\(why)")
         let outcome = try await bwrap.run(DatumRun(
-            cmd: ["/bin/sh", "-c", "cat /pfs/in/x > /pfs/out/y; echo \"$GREETING from $(pwd)\"; cat; echo oops >&2; exit 3"],
+            cmd: ["/bin/sh", "-c", "cat \"$in\" > /pfs/out/y; echo \"$GREETING from $(pwd) on $in\"; cat; echo oops >&2; exit 3"],
             stdin: ["line 1", "line 2"], env: ["GREETING": "hi"],
-            inputs: [.init(name: "in", hostPath: scratch.path + "/in")], output: scratch.path + "/out"))
+            inputs: [.init(name: "in", hostPath: scratch.path + "/in", datumPath: "/x")], output: scratch.path + "/out"))
         #expect(outcome.exitCode == 3 && !outcome.succeeded() && outcome.succeeded(accepting: [3]), "\(outcome.summary)")
-        #expect(Self.text(outcome.stdout) == "hi from /pfs\nline 1\nline 2\n")
+        #expect(Self.text(outcome.stdout) == "hi from /pfs on /pfs/in/x\nline 1\nline 2\n")
         #expect(Self.text(outcome.stderr) == "oops\n")
         #expect(scratch.read("out/y") == "hello\n")
     }
@@ -114,13 +127,52 @@ import Testing
     @Test func processRuntimeGivesPathsThroughTheEnvironment() async throws {
         let scratch = try Scratch()
         let runtime = ProcessRuntime(scratch: scratch.path)
-        let outcome = try await runtime.run(DatumRun(cmd: ["sh", "-c", "cat in/x > out/y; cat \"$PACH_PFS/in/x\""],
-                                                     inputs: [.init(name: "in", hostPath: scratch.path + "/in")],
+        let outcome = try await runtime.run(DatumRun(cmd: ["sh", "-c", "cat in/x > out/y; cat \"$PACH_PFS/in/x\"; cat \"$in\""],
+                                                     inputs: [.init(name: "in", hostPath: scratch.path + "/in", datumPath: "/x")],
                                                      output: scratch.path + "/out"))
         #expect(outcome.succeeded(), "\(outcome.summary): \(Self.text(outcome.stderr))")
-        #expect(Self.text(outcome.stdout) == "hello\n" && scratch.read("out/y") == "hello\n")
+        #expect(Self.text(outcome.stdout) == "hello\nhello\n" && scratch.read("out/y") == "hello\n")
         await #expect(throws: RuntimeError.self) {
             _ = try await runtime.run(DatumRun(cmd: ["no-such-program"], output: scratch.path + "/out"))
         }
+    }
+
+    /// `stop job` and `restart datum` cancel the worker's task: the code and what it started die at once.
+    @Test func cancellingTheRunKillsTheWholeGroup() async throws {
+        let scratch = try Scratch()
+        let runtime = ProcessRuntime(scratch: scratch.path)
+        let pidFile = scratch.path + "/child.pid"
+        let run = DatumRun(cmd: ["/bin/sh", "-c", "sleep 60 & echo $! > \(pidFile); wait"], output: scratch.path + "/out")
+        let started = ContinuousClock.now
+        let task = Task { try await runtime.run(run) }
+        while !FileManager.default.fileExists(atPath: pidFile) { try await Task.sleep(for: .milliseconds(20)) }
+        task.cancel()
+        let outcome = try await task.value
+        #expect(ContinuousClock.now - started < .seconds(10) && outcome.signal == SIGKILL && !outcome.succeeded(),
+                "\(outcome.summary)")
+        let child = try #require(Int32((scratch.read("child.pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try await Self.ends(child), "the code's own child outlived the cancellation")
+        // Cancelled before it starts: nothing runs.
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await runtime.run(DatumRun(cmd: ["/bin/true"], output: scratch.path + "/out"))
+        }
+        await #expect(throws: RuntimeError.self) { _ = try await early.value }
+    }
+
+    @Test func createTimeChecksFindMissingProgramsAndImages() throws {
+        func spec(_ transform: String) throws -> PipelineSpec {
+            try PipelineSpec(parsing: #"{"pipeline": {"name": "p"}, "transform": \#(transform), "input": {"pfs": {"repo": "r", "glob": "/"}}}"#)
+        }
+        #expect(ProgramCheck.problem(with: try spec(#"{"cmd": ["sh", "-c", "true"]}"#)) == nil)
+        #expect(ProgramCheck.problem(with: try spec(#"{"cmd": ["/bin/sh"], "err_cmd": ["true"]}"#)) == nil)
+        let missing = ProgramCheck.problem(with: try spec(#"{"cmd": ["no-such-program"]}"#))
+        #expect(missing?.hasPrefix("transform.cmd[0]: no-such-program is not found in PATH") == true, "\(missing ?? "")")
+        let errCmd = ProgramCheck.problem(with: try spec(#"{"cmd": ["sh"], "err_cmd": ["/no/such"]}"#))
+        #expect(errCmd?.hasPrefix("transform.err_cmd[0]") == true, "\(errCmd ?? "")")
+        let path = ProgramCheck.problem(with: try spec(#"{"cmd": ["sh"], "env": {"PATH": "/nowhere"}}"#))
+        #expect(path?.contains("PATH /nowhere") == true)
+        let image = ProgramCheck.problem(with: try spec(#"{"cmd": ["sh"], "image": "/no/such/image"}"#))
+        #expect(image == "transform.image: /no/such/image is not a folder")
     }
 }

@@ -69,6 +69,10 @@ public struct Coordinator: Sendable {
 
     /// Enumerates the datums, reuses what an earlier job processed, and places the rest near their bytes.
     func plan(_ job: JobRecord, pipeline: PipelineRecord) async throws {
+        if let failed = try io.metadata.jobs({ _, jobs in jobs.failedUpstream(of: job) }) {
+            await fail(job, because: "inputs failed: \(failed)")
+            return
+        }
         let datums: [Datum]
         do { datums = try await io.datums(of: job, spec: pipeline.spec) } catch let error as PFSError {
             await fail(job, because: "its datums could not be listed: \(error)")

@@ -21,8 +21,9 @@ public protocol JobsIO: Sendable {
     func holders(of chunk: ChunkID) -> [MemberID]
     /// Writes the contents of the file object `object` to a new local file at `path`.
     func materialize(file object: ChunkID, to path: String) async throws
-    /// Stores the local file at `path` in the chunk store: its file object's id and size.
-    func store(file path: String) async throws -> (object: ChunkID, sizeBytes: UInt64)
+    /// Stores the local files at `paths` in the chunk store, all in one pass (chunks of many files per
+    /// replicated write): each file object's id and size, in order.
+    func store(files paths: [String]) async throws -> [(object: ChunkID, sizeBytes: UInt64)]
     /// Proposer time, nanoseconds since the epoch.
     func now() -> UInt64
 }

@@ -72,7 +72,8 @@ public enum Scheduler {
     /// Plans `datums` over `workers` (those with no slots take nothing). Greedy, largest datums first:
     /// each goes to the node holding most of its bytes among those still under their share of the work
     /// (cost = bytes + overhead, shares by slots, plus `slack`); when every holder is full, to the least
-    /// loaded node. Ties go to the lower node id. Throws when no worker has a slot.
+    /// loaded node. Ties between holders go to the less loaded one, then to the lower node id. Throws when
+    /// no worker has a slot.
     public static func plan(_ datums: [DatumBytes], workers: [Worker], options: Options = Options())
         throws(SchedulerError) -> Plan {
         let live = workers.filter { $0.slots > 0 }.sorted { $0.node < $1.node }
@@ -93,7 +94,14 @@ public enum Scheduler {
             let datum = datums[index]
             let fits = live.filter { load[$0.node]! + Double(cost[index]) <= capacity[$0.node]! }
             let chosen: MemberID
-            if let best = fits.max(by: { Self.prefer(datum, $1.node, over: $0.node) }), datum.local[best.node, default: 0] > 0 {
+            // Most bytes held; among equal holders the least loaded (by share), then the lower id.
+            let best = fits.min { lhs, rhs in
+                let (left, right) = (datum.local[lhs.node, default: 0], datum.local[rhs.node, default: 0])
+                if left != right { return left > right }
+                let (leftLoad, rightLoad) = (load[lhs.node]! / Double(lhs.slots), load[rhs.node]! / Double(rhs.slots))
+                return leftLoad != rightLoad ? leftLoad < rightLoad : lhs.node < rhs.node
+            }
+            if let best, datum.local[best.node, default: 0] > 0 {
                 chosen = best.node
             } else {
                 // Nobody with room holds any of it (or nobody has room): the least loaded node, by share.
@@ -107,14 +115,6 @@ public enum Scheduler {
             load[chosen]! += Double(cost[index])
         }
         return Plan(batches: batches(datums, nodeOf: nodeOf, live: live, options: options), nodeOf: nodeOf)
-    }
-
-    /// Whether `node` holds more of `datum` than `other` (ties: the lower id wins). For `max(by:)`, which
-    /// wants "is the first less than the second".
-    private static func prefer(_ datum: DatumBytes, _ node: MemberID, over other: MemberID) -> Bool {
-        let mine = datum.local[node, default: 0]
-        let theirs = datum.local[other, default: 0]
-        return mine != theirs ? mine > theirs : node < other
     }
 
     /// Each node's datums, in index order, cut into batches.

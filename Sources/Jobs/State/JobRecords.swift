@@ -108,6 +108,8 @@ public struct BatchRecord: Sendable, Hashable {
     public var done: Bool
     /// Moves to another node (its node went down), for `inspect job`.
     public var moves: UInt32
+    /// `restart datum` calls on its datums: a worker running an older count stops and starts over.
+    public var restarts: UInt32
 }
 
 /// A job: one run of a pipeline's version over one set of input commits. Its id is its output commit's.

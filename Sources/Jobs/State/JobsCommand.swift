@@ -18,14 +18,17 @@ public enum JobsCommand: Sendable, Hashable {
     /// Records a job's datums (their hashes; `reused` for those an earlier job processed) and which
     /// node runs which batch.
     case planJob(CommitID, datums: [PlannedDatum], batches: [PlannedBatch], localBytes: UInt64, remoteBytes: UInt64)
-    /// A batch ran on `node`: each datum's outcome, and the tree holding their outputs and logs.
-    case finishBatch(CommitID, batch: UInt32, node: MemberID, root: String, outcomes: [DatumOutcomeRecord])
+    /// A batch ran on `node` (as of its `restarts`-th restart): each datum's outcome, and the tree holding
+    /// their outputs and logs.
+    case finishBatch(CommitID, batch: UInt32, node: MemberID, restarts: UInt32, root: String, outcomes: [DatumOutcomeRecord])
     /// Moves a batch that has not finished to another node (its node went down).
     case moveBatch(CommitID, batch: UInt32, from: MemberID, to: MemberID)
     /// Ends a job: finishes its output commit with the merged tree (`rootTreeID` empty on failure).
     case finishJob(CommitID, success: Bool, reason: String, rootTreeID: String, sizeBytes: UInt64, atNanos: UInt64)
     /// Kills a running job (its output commit is finished empty).
     case stopJob(CommitID, reason: String, atNanos: UInt64)
+    /// Runs again the open batches holding these datums (indices; each still pending).
+    case restartDatums(CommitID, datums: [UInt32])
 }
 
 /// A datum as the plan records it.
@@ -84,6 +87,7 @@ extension JobsCommand {
 
     private enum Tag: UInt8 {
         case createPipeline = 1, deletePipeline, setStopped, startJob, planJob, finishBatch, moveBatch, finishJob, stopJob
+        case restartDatums
     }
 
     /// The entry's bytes, marker included.
@@ -126,11 +130,12 @@ extension JobsCommand {
             }
             writer.write(localBytes)
             writer.write(remoteBytes)
-        case .finishBatch(let id, let batch, let node, let root, let outcomes):
+        case .finishBatch(let id, let batch, let node, let restarts, let root, let outcomes):
             writer.write(Tag.finishBatch.rawValue)
             writer.write(id)
             writer.write(batch)
             writer.write(node)
+            writer.write(restarts)
             writer.write(root)
             writer.write(outcomes) { writer, outcome in
                 writer.write(outcome.datum)
@@ -158,6 +163,10 @@ extension JobsCommand {
             writer.write(id)
             writer.write(reason)
             writer.write(atNanos)
+        case .restartDatums(let id, let datums):
+            writer.write(Tag.restartDatums.rawValue)
+            writer.write(id)
+            writer.write(datums) { $0.write($1) }
         }
         return writer.bytes
     }
@@ -195,7 +204,7 @@ extension JobsCommand {
                             localBytes: try reader.readUInt64(), remoteBytes: try reader.readUInt64())
         case .finishBatch:
             self = .finishBatch(try reader.readCommitID(), batch: try reader.readUInt32(), node: try reader.readUInt64(),
-                                root: try reader.readString(),
+                                restarts: try reader.readUInt32(), root: try reader.readString(),
                                 outcomes: try reader.readArray { r throws(PFSError) in
                                     DatumOutcomeRecord(datum: try r.readUInt32(), succeeded: try r.readBool(),
                                                        durationMillis: try r.readUInt64(), attempts: try r.readUInt32(),
@@ -210,6 +219,9 @@ extension JobsCommand {
                               atNanos: try reader.readUInt64())
         case .stopJob:
             self = .stopJob(try reader.readCommitID(), reason: try reader.readString(), atNanos: try reader.readUInt64())
+        case .restartDatums:
+            self = .restartDatums(try reader.readCommitID(),
+                                  datums: try reader.readArray { r throws(PFSError) in try r.readUInt32() })
         }
         try reader.finish("jobs command")
     }

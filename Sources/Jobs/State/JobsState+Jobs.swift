@@ -63,15 +63,16 @@ extension JobsState {
             return DatumRecord(hash: datum.hash, state: .pending, node: batches[owner[index]].node, result: nil,
                                attempts: 0, reason: "")
         }
-        jobs[id]!.batches = batches.map { BatchRecord(node: $0.node, datums: $0.datums, done: false, moves: 0) }
+        jobs[id]!.batches = batches.map { BatchRecord(node: $0.node, datums: $0.datums, done: false, moves: 0, restarts: 0) }
         jobs[id]!.localBytes = localBytes
         jobs[id]!.remoteBytes = remoteBytes
         jobs[id]!.state = .running
         return jobs[id]!.info
     }
 
-    /// A batch's outcomes; refused when the batch is done already or was moved to another node.
-    mutating func finishBatch(_ id: CommitID, batch: UInt32, node: MemberID, root: String,
+    /// A batch's outcomes; refused when the batch is done already, was moved to another node, or was
+    /// restarted since the run that reports.
+    mutating func finishBatch(_ id: CommitID, batch: UInt32, node: MemberID, restarts: UInt32, root: String,
                               outcomes: [DatumOutcomeRecord]) throws(PFSError) -> JobInfo {
         let job = try job(id)
         guard job.state == .running else { throw .failedPrecondition("job \(id) is \(job.state), not running") }
@@ -80,6 +81,9 @@ extension JobsState {
         guard !record.done else { throw .failedPrecondition("batch \(batch) of job \(id) is done already") }
         guard record.node == node else {
             throw .failedPrecondition("batch \(batch) of job \(id) runs on node \(record.node), not \(node)")
+        }
+        guard record.restarts == restarts else {
+            throw .failedPrecondition("batch \(batch) of job \(id) was restarted since this run (restart \(record.restarts), not \(restarts))")
         }
         guard outcomes.map(\.datum) == record.datums else {
             throw .invalidArgument("the outcomes of batch \(batch) of job \(id) do not match its datums")
@@ -108,6 +112,30 @@ extension JobsState {
         jobs[id]!.batches[Int(batch)].node = to
         jobs[id]!.batches[Int(batch)].moves += 1
         for datum in record.datums { jobs[id]!.datums[Int(datum)].node = to }
+        return jobs[id]!.info
+    }
+
+    /// Runs again the batches holding `datums` (which must all be pending): a worker running one of them
+    /// sees its restart count move, kills the user code and starts the batch over.
+    mutating func restartDatums(_ id: CommitID, datums: [UInt32]) throws(PFSError) -> JobInfo {
+        let job = try job(id)
+        guard job.state == .running else {
+            throw .failedPrecondition("job \(id) is \(job.state), not running; failed datums run again in the pipeline's next job")
+        }
+        guard !datums.isEmpty else { throw .invalidArgument("name at least one datum to restart") }
+        var batches = Set<Int>()
+        for datum in datums {
+            guard Int(datum) < job.datums.count else { throw .invalidArgument("job \(id) has no datum \(datum)") }
+            let record = job.datums[Int(datum)]
+            guard record.state == .pending else {
+                throw .failedPrecondition("datum \(record.hash.hex.prefix(12)) of job \(id) is \(record.state), not pending")
+            }
+            guard let batch = job.batches.firstIndex(where: { !$0.done && $0.datums.contains(datum) }) else {
+                throw .failedPrecondition("datum \(record.hash.hex.prefix(12)) of job \(id) is in no open batch")
+            }
+            batches.insert(batch)
+        }
+        for batch in batches { jobs[id]!.batches[batch].restarts += 1 }
         return jobs[id]!.info
     }
 

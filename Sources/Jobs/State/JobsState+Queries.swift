@@ -30,6 +30,16 @@ extension JobsState {
         try job(id)
     }
 
+    /// An input of `job` that is the output of an upstream job that failed or was killed, described
+    /// ("edges@<commit> (job <id> failure: why)"); nil when every input is sound.
+    public func failedUpstream(of job: JobRecord) -> String? {
+        for input in job.inputs {
+            guard let upstream = jobs[input.commit], upstream.state == .failure || upstream.state == .killed else { continue }
+            return "\(input.branch.repo)@\(input.commit) (job \(upstream.id) \(upstream.state): \(upstream.reason))"
+        }
+        return nil
+    }
+
     /// Jobs that have not ended, oldest first.
     public func activeJobs() -> [JobRecord] {
         jobs.values.filter { !$0.state.isDone }.sorted { $0.sequence < $1.sequence }

@@ -1,9 +1,9 @@
 import PFS
 import Replication
 
-/// The image: `JOBS`, a version byte (1), `nextSequence`, the pipelines by name, the jobs by id.
+/// The image: `JOBS`, a version byte (2), `nextSequence`, the pipelines by name, the jobs by id.
 extension JobsState {
-    static let snapshotVersion: UInt8 = 1
+    static let snapshotVersion: UInt8 = 2
     private static let magic: [UInt8] = Array("JOBS".utf8)
 
     public func encoded() -> [UInt8] {
@@ -49,6 +49,7 @@ extension JobsState {
                 writer.write(batch.datums) { $0.write($1) }
                 writer.write(batch.done)
                 writer.write(batch.moves)
+                writer.write(batch.restarts)
             }
             writer.write(job.localBytes)
             writer.write(job.remoteBytes)
@@ -126,7 +127,8 @@ extension BinaryReader {
         }
         let batches = try readArray { r throws(PFSError) in
             BatchRecord(node: try r.readUInt64(), datums: try r.readArray { r throws(PFSError) in try r.readUInt32() },
-                        done: try r.readBool(), moves: try r.readUInt32())
+                        done: try r.readBool(), moves: try r.readUInt32(),
+                                    restarts: try r.readUInt32())
         }
         return JobRecord(id: id, pipeline: pipeline, pipelineVersion: version, inputs: inputs, state: state,
                          reason: reason, createdAtNanos: created, finishedAtNanos: finished, datums: datums,

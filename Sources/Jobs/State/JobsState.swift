@@ -37,8 +37,8 @@ public struct JobsState: MetadataExtension, Equatable {
                 return .job(try startJob(pipeline, version: version, id: id, inputs: inputs, atNanos: atNanos, pfs: &pfs))
             case .planJob(let id, let datums, let batches, let local, let remote):
                 return .job(try planJob(id, datums: datums, batches: batches, localBytes: local, remoteBytes: remote))
-            case .finishBatch(let id, let batch, let node, let root, let outcomes):
-                return .job(try finishBatch(id, batch: batch, node: node, root: root, outcomes: outcomes))
+            case .finishBatch(let id, let batch, let node, let restarts, let root, let outcomes):
+                return .job(try finishBatch(id, batch: batch, node: node, restarts: restarts, root: root, outcomes: outcomes))
             case .moveBatch(let id, let batch, let from, let to):
                 return .job(try moveBatch(id, batch: batch, from: from, to: to))
             case .finishJob(let id, let success, let reason, let root, let size, let atNanos):
@@ -46,6 +46,8 @@ public struct JobsState: MetadataExtension, Equatable {
                                           atNanos: atNanos, pfs: &pfs))
             case .stopJob(let id, let reason, let atNanos):
                 return .job(try endJob(id, state: .killed, reason: reason, atNanos: atNanos, pfs: &pfs))
+            case .restartDatums(let id, let datums):
+                return .job(try restartDatums(id, datums: datums))
             }
         } catch {
             return .failed(error)
@@ -93,6 +95,48 @@ public struct JobsState: MetadataExtension, Equatable {
             for result in pipeline.reusable.values where !result.root.isEmpty { roots.insert(result.root) }
         }
         return roots.sorted()
+    }
+
+    /// For each pipeline reading the branch `commit` is on: the first job that ran on it or on a later
+    /// head (commits that land while a job runs are processed together by the next one, whose
+    /// provenance names only the newest); if none has yet, the pipeline is due to run on it (unless it
+    /// is stopped, or another of its inputs has no finished head, so that no job can start).
+    public func downstream(of commit: CommitID, in pfs: MetadataState) -> (commits: [CommitID], due: [String]) {
+        var covering: [CommitID] = []
+        var due: [String] = []
+        for pipeline in pipelines.values.sorted(by: { $0.name < $1.name }) {
+            for leaf in pipeline.spec.input.leaves {
+                guard let info = try? pfs.inspectCommit(.commit(commit, in: leaf.repo)), info.branch == leaf.branch,
+                      info.finishedAtNanos != nil else { continue }
+                // The branch's commits from its head back to `commit`: those a job covering it ran on.
+                var later = Set<CommitID>()
+                var next = try? pfs.inspectBranch(BranchKey(leaf.repo, leaf.branch)).head
+                while let id = next, id != commit, later.count < 100_000 {
+                    later.insert(id)
+                    next = (try? pfs.inspectCommit(.commit(id, in: leaf.repo)))?.parent
+                }
+                guard next == commit else { continue }  // not an ancestor of the head any more
+                later.insert(commit)
+                let first = jobs.values.filter { job in
+                    job.pipeline == pipeline.name && job.inputs.contains { $0.name == leaf.name && later.contains($0.commit) }
+                }.min { $0.sequence < $1.sequence }
+                if let first {
+                    covering.append(first.id)
+                } else if !pipeline.stopped, Self.canStart(pipeline, pfs) {
+                    due.append("pipeline \(pipeline.name) has not yet run on \(leaf.repo)@\(commit)")
+                }
+            }
+        }
+        return (covering, due)
+    }
+
+    /// Whether every input branch of `pipeline` has a finished head (what a job needs to start).
+    static func canStart(_ pipeline: PipelineRecord, _ pfs: MetadataState) -> Bool {
+        pipeline.spec.input.leaves.allSatisfy { leaf in
+            guard let head = try? pfs.inspectBranch(BranchKey(leaf.repo, leaf.branch)).head,
+                  let info = try? pfs.inspectCommit(.commit(head, in: leaf.repo)) else { return false }
+            return info.finishedAtNanos != nil
+        }
     }
 
     // MARK: Lookups

@@ -1,11 +1,13 @@
 import CLinux
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// A child process in a process group of its own, with standard input fed from lines and its output
 /// read into bounded buffers, on dedicated threads (never the cooperative pool: a datum may run for
-/// hours). The whole group is killed on timeout, so a shell's children go too.
+/// hours). The whole group is killed on timeout, and when the calling task is cancelled, so a shell's
+/// children go too.
 enum ChildProcess {
     struct Result {
         /// The raw wait status (`exitCode`, `signal` decode it).
@@ -30,6 +32,7 @@ enum ChildProcess {
     static func run(executable: String, arguments: [String], environment: [String: String], stdin: [UInt8],
                     timeout: Duration?, logLimit: Int) async throws(RuntimeError) -> Result {
         _ = pipeSignalIgnored
+        if Task.isCancelled { throw RuntimeError("cancelled before the datum's process started") }
         var input: [Int32] = [-1, -1]
         var output: [Int32] = [-1, -1]
         var errors: [Int32] = [-1, -1]
@@ -74,7 +77,21 @@ enum ChildProcess {
         }
 
         let (stdinFD, stdoutFD, stderrFD, child) = (input[1], output[0], errors[0], pid)
-        return await withCheckedContinuation { continuation in
+        // Until the child is reaped its pid (the group's id) is not reused: a cancellation kills the group
+        // only before that.
+        let reaped = Reaping()
+        return await withTaskCancellationHandler {
+            await wait(child, stdinFD: stdinFD, stdoutFD: stdoutFD, stderrFD: stderrFD, stdin: stdin, timeout: timeout,
+                       logLimit: logLimit, reaped: reaped)
+        } onCancel: {
+            reaped.done.withLock { done in if !done { kill(-child, SIGKILL) } }
+        }
+    }
+
+    /// Feeds and drains the child on threads of its own and waits for it (see `run`).
+    private static func wait(_ child: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, stdin: [UInt8],
+                             timeout: Duration?, logLimit: Int, reaped: Reaping) async -> Result {
+        await withCheckedContinuation { continuation in
             let thread = Thread(joined: false) {
                 // Standard input and both outputs on threads of their own: a child that never reads its
                 // input, or fills one pipe while we wait on the other, must not block the rest.
@@ -103,7 +120,10 @@ enum ChildProcess {
                 outputThread.join()
                 errorThread.join()
                 var status: Int32 = 0
-                while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+                reaped.done.withLock { done in
+                    done = true
+                    while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+                }
                 writer.join()
                 continuation.resume(returning: Result(
                     status: status, timedOut: timedOut, stdout: outputReader.kept,
@@ -111,6 +131,11 @@ enum ChildProcess {
             }
             thread.start()
         }
+    }
+
+    /// Whether the child has been reaped (after which its pid may belong to a stranger).
+    final class Reaping: Sendable {
+        let done = Mutex(false)
     }
 
     /// Waits up to `limit` for `child` to exit, without reaping it; false when the time ran out first.

@@ -21,10 +21,19 @@ public struct DatumRun: Sendable, Hashable {
     public struct Input: Sendable, Hashable {
         public var name: String
         public var hostPath: String
+        /// The datum's path inside the input ("/" for the whole tree): the runtime sets the environment
+        /// variable `<name>` to it under the input's folder (`/pfs/images/cat.jpg`), as Pachyderm does.
+        public var datumPath: String
 
-        public init(name: String, hostPath: String) {
+        public init(name: String, hostPath: String, datumPath: String = "/") {
             self.name = name
             self.hostPath = hostPath
+            self.datumPath = datumPath
+        }
+
+        /// The variable's value when the inputs are under `root`.
+        func location(under root: String) -> String {
+            datumPath == "/" ? "\(root)/\(name)" : "\(root)/\(name)\(datumPath)"
         }
     }
 

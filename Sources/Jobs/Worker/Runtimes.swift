@@ -66,7 +66,7 @@ public struct BwrapRuntime: ContainerRuntime {
         argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/pfs"]
         for input in run.inputs { argv += ["--ro-bind", input.hostPath, "/pfs/\(input.name)"] }
         argv += ["--bind", run.output, "/pfs/out", "--chdir", "/pfs", "--clearenv"]
-        for (key, value) in Self.environment(run.env) { argv += ["--setenv", key, value] }
+        for (key, value) in Self.environment(run.env, inputs: run.inputs, under: "/pfs") { argv += ["--setenv", key, value] }
         return argv + ["--"] + run.cmd
     }
 
@@ -78,10 +78,12 @@ public struct BwrapRuntime: ContainerRuntime {
         return try await Self.execute(run, executable: argv[0], arguments: argv, environment: ["PATH": "/usr/bin:/bin"])
     }
 
-    /// `env` in a fixed order, with a PATH when it has none.
-    static func environment(_ env: [String: String]) -> [(String, String)] {
+    /// `env` and each input's datum path (inputs under `root`), in a fixed order, with a PATH when it
+    /// has none.
+    static func environment(_ env: [String: String], inputs: [DatumRun.Input], under root: String) -> [(String, String)] {
         var env = env
         if env["PATH"] == nil { env["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
+        for input in inputs { env[input.name] = input.location(under: root) }
         return env.sorted { $0.key < $1.key }
     }
 
@@ -114,11 +116,11 @@ public struct ProcessRuntime: ContainerRuntime {
 
     public func run(_ run: DatumRun) async throws -> DatumOutcome {
         guard let program = run.cmd.first else { throw RuntimeError("a datum run needs a command") }
-        let environment = Dictionary(uniqueKeysWithValues: BwrapRuntime.environment(run.env))
+        let folder = "\(scratch)/pfs-\(UInt64.random(in: 0...UInt64.max))"
+        let environment = Dictionary(uniqueKeysWithValues: BwrapRuntime.environment(run.env, inputs: run.inputs, under: folder))
         guard let executable = Self.resolve(program, path: environment["PATH"]!) else {
             throw RuntimeError("command '\(program)' not found in PATH \(environment["PATH"]!)")
         }
-        let folder = "\(scratch)/pfs-\(UInt64.random(in: 0...UInt64.max))"
         guard mkdir(folder, 0o755) == 0 else { throw RuntimeError("cannot make \(folder): \(String(cString: strerror(errno)))") }
         defer {
             for input in run.inputs { unlink("\(folder)/\(input.name)") }

@@ -10,7 +10,8 @@ import Synchronization
 ///
 /// Like the coordinator it keeps no state that matters: a node that restarts finds its unfinished
 /// batches in the replicated state and runs them again (a report for a batch already done or moved is
-/// refused and dropped).
+/// refused and dropped). A batch that stops being this node's to run (its job was stopped or ended, it
+/// moved, or `restart datum` restarted it) is cancelled: its user code is killed at once.
 public final class Worker: Sendable {
     public let io: any JobsIO
     let runtime: any ContainerRuntime
@@ -18,9 +19,9 @@ public final class Worker: Sendable {
     let scratch: String
     let slots: Int
     let logger: Logger
-    /// Batches running here, and those reported (whose "done" this node may not have applied yet), as
-    /// "job/batch".
-    private let running = Mutex((running: Set<String>(), reported: Set<String>()))
+    /// Batches running here (with their tasks), and those reported (whose "done" this node may not have
+    /// applied yet), as "job/batch/restarts".
+    private let running = Mutex((running: [String: Task<Void, Never>](), reported: Set<String>()))
 
     public init(io: any JobsIO, runtime: any ContainerRuntime, scratch: String, slots: Int, logger: Logger) {
         self.io = io
@@ -44,98 +45,134 @@ public final class Worker: Sendable {
             logger.error("jobs state unreadable: \(error)")
             return
         }
-        let keys = Set(mine.map { "\($0.0.id)/\($0.1)" })
-        running.withLock { $0.reported.formIntersection(keys) }
+        func key(_ job: JobRecord, _ batch: Int) -> String { "\(job.id)/\(batch)/\(job.batches[batch].restarts)" }
+        let keys = Set(mine.map { key($0.0, $0.1) })
+        let unwanted = running.withLock { state -> [(String, Task<Void, Never>)] in
+            state.reported.formIntersection(keys)
+            return state.running.filter { !keys.contains($0.key) }.map { ($0.key, $0.value) }
+        }
+        for (key, task) in unwanted {
+            logger.info("batch \(key) is no longer this node's to run: its user code is killed")
+            task.cancel()
+        }
         for (job, batch) in mine {
-            let key = "\(job.id)/\(batch)"
+            let key = key(job, batch)
             let started = running.withLock { state -> Bool in
-                guard state.running.count < slots, !state.running.contains(key), !state.reported.contains(key) else {
+                guard state.running.count < slots, state.running[key] == nil, !state.reported.contains(key) else {
                     return false
                 }
-                state.running.insert(key)
+                let task = Task {
+                    do {
+                        if try await run(job, batch: batch) { _ = running.withLock { $0.reported.insert(key) } }
+                    } catch is CancellationError {
+                        logger.info("batch \(batch) of job \(job.id) cancelled")
+                    } catch {
+                        logger.warning("batch \(batch) of job \(job.id): \(error); it runs again")
+                        try? await Task.sleep(for: .seconds(1))
+                    }
+                    _ = running.withLock { $0.running.removeValue(forKey: key) }
+                }
+                state.running[key] = task
                 return true
             }
             guard started else { continue }
-            Task {
-                defer { _ = running.withLock { $0.running.remove(key) } }
-                do {
-                    if try await run(job, batch: batch) { _ = running.withLock { $0.reported.insert(key) } }
-                } catch {
-                    logger.warning("batch \(batch) of job \(job.id): \(error); it runs again")
-                    try? await Task.sleep(for: .seconds(1))
-                }
-            }
         }
     }
 
     /// Runs one batch and reports it; whether the report was made (or refused because the batch is done).
+    /// What the datums leave stays on disk until the whole batch's files are stored together (one pass of
+    /// replicated writes for the batch, not one per file).
     func run(_ job: JobRecord, batch index: Int) async throws -> Bool {
         let pipeline = try io.metadata.jobs { (_, jobs) throws(PFSError) in try jobs.pipelineRecord(job.pipeline) }
         let spec = pipeline.spec
         let datums = try await io.datums(of: job, spec: spec)
         let batch = job.batches[index]
-        var intents: [FileIntent] = []
+        let folder = "\(scratch)/\(job.id)/batch-\(index)-\(batch.restarts)"
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var results: [ResultFile] = []
         var outcomes: [DatumOutcomeRecord] = []
         for position in batch.datums {
             let datum = datums[Int(position)]
             let hash = job.datums[Int(position)].hash
-            var (outcome, files) = try await runDatum(datum, hash: hash, spec: spec, job: job.id)
+            var (outcome, files) = try await runDatum(datum, hash: hash, spec: spec, job: job.id, folder: folder)
             outcome.datum = position
             outcomes.append(outcome)
-            intents += files
+            results += files
         }
+        try Task.checkCancellation()
+        let stored = try await io.store(files: results.map(\.hostPath))
+        let intents = zip(results, stored).map { FileIntent.put($0.path, object: $1.object, sizeBytes: $1.sizeBytes) }
         let built = try await NewCommitResolver.build(base: nil, intents: intents, reader: io.trees)
+        try Task.checkCancellation()
         let answer = try await io.propose(.finishBatch(job.id, batch: UInt32(index), node: io.nodeID,
-                                                       root: built.root?.hex ?? "", outcomes: outcomes))
+                                                       restarts: batch.restarts, root: built.root?.hex ?? "",
+                                                       outcomes: outcomes))
         if case .failed(let refusal) = answer { logger.info("batch \(index) of job \(job.id) not recorded: \(refusal)") }
         return true
     }
 
+    /// A file of a batch's result tree, still on this node's disk.
+    struct ResultFile {
+        var path: PFSPath
+        var hostPath: String
+    }
+
     /// Runs one datum up to `datum_tries` times: its outcome, and the files of its result (outputs on
-    /// success, logs always) under `/<hash>/`.
-    func runDatum(_ datum: Datum, hash: ChunkID, spec: PipelineSpec, job: CommitID) async throws
-        -> (DatumOutcomeRecord, [FileIntent]) {
-        let directory = "\(scratch)/\(job)/\(hash.hex.prefix(16))"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// success, logs always) under `/<hash>/`, left in `folder/<hash>` for the batch to store.
+    func runDatum(_ datum: Datum, hash: ChunkID, spec: PipelineSpec, job: CommitID, folder: String) async throws
+        -> (DatumOutcomeRecord, [ResultFile]) {
+        let directory = "\(folder)/\(hash.hex)"
         var attempts: UInt32 = 0
         var last: DatumOutcome?
         var reason = ""
+        var env = spec.transform.env
+        env["PACH_JOB_ID"] = job.description
+        env["PACH_OUTPUT_COMMIT_ID"] = job.description
+        env["PACH_DATUM_ID"] = hash.hex
+        let output = directory + "/out"
         while attempts < spec.datumTries {
+            try Task.checkCancellation()
             attempts += 1
             try? FileManager.default.removeItem(atPath: directory)
             let inputs = try await materialize(datum, into: directory + "/in")
-            let output = directory + "/out"
+            defer { try? FileManager.default.removeItem(atPath: directory + "/in") }
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-            let run = DatumRun(cmd: spec.transform.cmd, stdin: spec.transform.stdin, env: spec.transform.env,
+            let run = DatumRun(cmd: spec.transform.cmd, stdin: spec.transform.stdin, env: env,
                                inputs: inputs, output: output, image: spec.transform.image, timeout: spec.datumTimeout)
             do {
                 let outcome = try await runtime.run(run)
+                try Task.checkCancellation()
                 last = outcome
                 if outcome.succeeded(accepting: spec.transform.acceptReturnCodes) {
-                    var files = try await storeTree(output, under: try PFSPath.root.appending(hash.hex).appending("out"))
-                    files += try await storeLogs(outcome, hash: hash, directory: directory)
+                    var files = try outputFiles(output, under: try PFSPath.root.appending(hash.hex).appending("out"))
+                    files += try logFiles(outcome, hash: hash, directory: directory)
                     return (DatumOutcomeRecord(datum: 0, succeeded: true, durationMillis: Self.millis(outcome.duration),
                                                attempts: attempts, reason: ""), files)
                 }
                 reason = outcome.summary
+            } catch is CancellationError {
+                throw CancellationError()
             } catch {
+                try Task.checkCancellation()
                 reason = "\(error)"
             }
         }
+        try? FileManager.default.removeItem(atPath: output)
         // The datum failed every try; err_cmd may still accept it (with no output).
         var recovered = false
         if let errCmd = spec.transform.errCmd {
-            let output = directory + "/err-out"
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            let errOutput = directory + "/err-out"
+            try FileManager.default.createDirectory(atPath: errOutput, withIntermediateDirectories: true)
             let inputs = try await materialize(datum, into: directory + "/in-err")
-            if let outcome = try? await runtime.run(DatumRun(cmd: errCmd, env: spec.transform.env, inputs: inputs,
-                                                            output: output, image: spec.transform.image,
+            if let outcome = try? await runtime.run(DatumRun(cmd: errCmd, env: env, inputs: inputs,
+                                                            output: errOutput, image: spec.transform.image,
                                                             timeout: spec.datumTimeout)) {
                 recovered = outcome.succeeded()
             }
+            try? FileManager.default.removeItem(atPath: directory + "/in-err")
         }
-        var files: [FileIntent] = []
-        if let last { files = try await storeLogs(last, hash: hash, directory: directory) }
+        var files: [ResultFile] = []
+        if let last { files = try logFiles(last, hash: hash, directory: directory) }
         return (DatumOutcomeRecord(datum: 0, succeeded: recovered, durationMillis: last.map { Self.millis($0.duration) } ?? 0,
                                    attempts: attempts, reason: recovered ? "" : String(reason.prefix(1_000))), files)
     }
@@ -146,7 +183,7 @@ public final class Worker: Sendable {
         for part in datum.parts {
             let base = "\(root)/\(part.input)"
             try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
-            inputs[part.input] = DatumRun.Input(name: part.input, hostPath: base)
+            inputs[part.input] = DatumRun.Input(name: part.input, hostPath: base, datumPath: part.entry.path.description)
             let files: [TreeEntry]
             if part.entry.isDirectory {
                 files = try await collect(FileTree(root: part.entry.id, reader: io.trees).walk()).map { file in
@@ -170,35 +207,31 @@ public final class Worker: Sendable {
             .map { inputs[$0]! }
     }
 
-    /// Stores every regular file under `directory` at its relative path under `prefix`.
-    func storeTree(_ directory: String, under prefix: PFSPath) async throws -> [FileIntent] {
-        var intents: [FileIntent] = []
+    /// Every regular file under `directory`, at its relative path under `prefix` (links are not followed).
+    func outputFiles(_ directory: String, under prefix: PFSPath) throws -> [ResultFile] {
+        var files: [ResultFile] = []
         guard let walker = FileManager.default.enumerator(atPath: directory) else { return [] }
         var relatives: [String] = []
         while let relative = walker.nextObject() as? String { relatives.append(relative) }
         for relative in relatives.sorted() {
             let full = directory + "/" + relative
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
             let attributes = try FileManager.default.attributesOfItem(atPath: full)
-            guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }  // links are not followed
+            guard attributes[.type] as? FileAttributeType == .typeRegular else { continue }
             let path = try PFSPath(components: prefix.components + relative.split(separator: "/").map(String.init))
-            let (object, size) = try await io.store(file: full)
-            intents.append(.put(path, object: object, sizeBytes: size))
+            files.append(ResultFile(path: path, hostPath: full))
         }
-        return intents
+        return files
     }
 
-    /// The kept stdout and stderr as `/<hash>/stdout` and `/<hash>/stderr`.
-    func storeLogs(_ outcome: DatumOutcome, hash: ChunkID, directory: String) async throws -> [FileIntent] {
-        var intents: [FileIntent] = []
+    /// The kept stdout and stderr, written beside the datum's output, as `/<hash>/stdout` and `/<hash>/stderr`.
+    func logFiles(_ outcome: DatumOutcome, hash: ChunkID, directory: String) throws -> [ResultFile] {
+        var files: [ResultFile] = []
         for (name, bytes) in [("stdout", outcome.stdout), ("stderr", outcome.stderr)] where !bytes.isEmpty {
             let file = "\(directory)/\(name).log"
             try Data(bytes).write(to: URL(fileURLWithPath: file))
-            let (object, size) = try await io.store(file: file)
-            intents.append(.put(try PFSPath.root.appending(hash.hex).appending(name), object: object, sizeBytes: size))
+            files.append(ResultFile(path: try PFSPath.root.appending(hash.hex).appending(name), hostPath: file))
         }
-        return intents
+        return files
     }
 
     static func millis(_ duration: Duration) -> UInt64 {

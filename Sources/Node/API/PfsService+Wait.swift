@@ -20,8 +20,8 @@ extension PfsService {
         var seen = signal.current
         while true {
             let commit = try query { (state) throws(PFSError) in try state.inspectCommit(pinned) }
-            let downstream = backend.metadata.downstreamCommits(of: id)
-            if commit.isFinished && downstream.allSatisfy(\.isFinished) {
+            let (downstream, due) = backend.metadata.downstreamCommits(of: id)
+            if commit.isFinished && downstream.allSatisfy(\.isFinished) && due.isEmpty {
                 let all = [commit] + downstream
                 return StreamingServerResponse { writer in
                     try await writer.write(contentsOf: all.map(Pfs_CommitInfo.init))

@@ -22,8 +22,13 @@ struct PpsService<Backend: APIBackend>: Pps_API.SimpleServiceProtocol {
             throw RPCError(code: .invalidArgument, message: "the pipeline spec is over 256 KiB")
         }
         // Parsed here too, so a bad spec is refused with its field named before anything is proposed.
-        do { _ = try PipelineSpec(parsing: request.specJson) } catch {
+        let spec: PipelineSpec
+        do { spec = try PipelineSpec(parsing: request.specJson) } catch {
             throw RPCError(code: .invalidArgument, message: error.description)
+        }
+        // Nodes run the same system, so a program missing here is missing everywhere.
+        if let problem = ProgramCheck.problem(with: spec) {
+            throw RPCError(code: .invalidArgument, message: "\(problem) (checked on node \(backend.nodeID))")
         }
         let result = try await propose(.createPipeline(specText: request.specJson, update: request.update,
                                                        reprocess: request.reprocess, atNanos: now()), context)
@@ -95,6 +100,44 @@ struct PpsService<Backend: APIBackend>: Pps_API.SimpleServiceProtocol {
         _ = try await propose(.stopJob(id, reason: "stopped by a user", atNanos: now()), context)
         try await readPoint(context)
         return try jobInfo(id)
+    }
+
+    func restartDatum(request: Pps_RestartDatumRequest, context: ServerContext) async throws -> Pps_JobInfo {
+        let id = try Self.jobID(request.jobID)
+        let filters = request.dataFilters.filter { !$0.isEmpty }
+        guard !filters.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "name the datums to restart: a datum id, or their paths")
+        }
+        try await readPoint(context)
+        let (job, spec) = try query { _, jobs throws(PFSError) in
+            let job = try jobs.jobRecord(id)
+            return (job, try jobs.pipelineRecord(job.pipeline).spec)
+        }
+        let paths = try await datumPaths(job, spec: spec)
+        let matching = job.datums.indices.filter { index in
+            filters.allSatisfy { Self.datum(job.datums[index].hash.hex, paths: index < paths.count ? paths[index] : [], matches: $0) }
+        }
+        guard !matching.isEmpty else {
+            throw RPCError(code: .notFound, message: "no datum of job \(id) matches \(filters.joined(separator: ", "))")
+        }
+        let pending = matching.filter { job.datums[$0].state == .pending }
+        guard !pending.isEmpty else {
+            let states = Set(matching.map { job.datums[$0].state.description }).sorted().joined(separator: ", ")
+            throw RPCError(code: .failedPrecondition, message: "the \(matching.count) datums matching are no longer "
+                + "running (\(states)); failed datums run again in the pipeline's next job")
+        }
+        _ = try await propose(.restartDatums(id, datums: pending.map { UInt32($0) }), context)
+        try await readPoint(context)
+        return try jobInfo(id)
+    }
+
+    /// A filter names a datum by 8 or more hex characters of its id, or by one of its paths (with or
+    /// without the input's name: `/a/b`, `images:/a/b`).
+    static func datum(_ id: String, paths: [String], matches filter: String) -> Bool {
+        if filter.count >= 8, filter.allSatisfy(\.isHexDigit), id.hasPrefix(filter.lowercased()) { return true }
+        return paths.contains { path in
+            path == filter || path.split(separator: ":", maxSplits: 1).last.map(String.init) == filter
+        }
     }
 
     func listDatum(request: Pps_ListDatumRequest, context: ServerContext) async throws -> Pps_ListDatumResponse {

@@ -89,27 +89,42 @@ final class NodeJobs: JobsIO, Sendable {
         _ = try? FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
     }
 
-    func store(file path: String) async throws -> (object: ChunkID, sizeBytes: UInt64) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw RuntimeError("cannot read \(path)") }
-        defer { try? handle.close() }
-        var chunker = Chunker()
-        var pieces: [FileObject.Piece] = []
-        func write(_ chunks: [[UInt8]]) async throws {
-            guard !chunks.isEmpty else { return }
-            let cpu = storage.cpu
-            var frames: [ChunkFrame] = []
-            for chunk in chunks { frames.append(await cpu.run { ChunkFrame(encoding: chunk) }) }
-            _ = try await storage.write(frames)
-            pieces += frames.map { FileObject.Piece(chunk: $0.id, sizeBytes: $0.rawLength) }
+    /// Chunks every file in turn; frames (data chunks and file objects) go to the store in writes of up
+    /// to 8 MiB, so a batch of many small outputs costs a few replicated writes, not two per file.
+    func store(files paths: [String]) async throws -> [(object: ChunkID, sizeBytes: UInt64)] {
+        let cpu = storage.cpu
+        var pending: [ChunkFrame] = []
+        var pendingBytes = 0
+        func flush() async throws {
+            guard !pending.isEmpty else { return }
+            _ = try await storage.write(pending)
+            pending = []
+            pendingBytes = 0
         }
-        while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
-            try await write(chunker.append(Array(data)))
+        func add(_ chunk: [UInt8]) async throws -> FileObject.Piece {
+            let frame = await cpu.run { ChunkFrame(encoding: chunk) }
+            pending.append(frame)
+            pendingBytes += chunk.count
+            if pendingBytes >= 8 << 20 { try await flush() }
+            return FileObject.Piece(chunk: frame.id, sizeBytes: frame.rawLength)
         }
-        if let tail = chunker.finish() { try await write([tail]) }
-        let object = FileObject(pieces: pieces)
-        let frame = ChunkFrame(encoding: object.encoded)
-        _ = try await storage.write([frame])
-        return (frame.id, object.sizeBytes)
+        var stored: [(object: ChunkID, sizeBytes: UInt64)] = []
+        for path in paths {
+            guard let handle = FileHandle(forReadingAtPath: path) else { throw RuntimeError("cannot read \(path)") }
+            defer { try? handle.close() }
+            var chunker = Chunker()
+            var pieces: [FileObject.Piece] = []
+            while let data = try handle.read(upToCount: 1 << 20), !data.isEmpty {
+                for chunk in chunker.append(Array(data)) { pieces.append(try await add(chunk)) }
+            }
+            if let tail = chunker.finish() { pieces.append(try await add(tail)) }
+            let object = FileObject(pieces: pieces)
+            let frame = ChunkFrame(encoding: object.encoded)
+            pending.append(frame)
+            stored.append((frame.id, object.sizeBytes))
+        }
+        try await flush()
+        return stored
     }
 
     func now() -> UInt64 {

@@ -14,11 +14,21 @@ public protocol MetadataExtension: Sendable {
     func refusal(of command: MetadataCommand, in pfs: MetadataState) -> PFSError?
     /// Tree roots (hex ids) it keeps alive besides the commits' trees: garbage collection marks them.
     func gcTreeRoots() -> [String]
+    /// What `wait commit` on `commit` waits for besides the commits naming it in their provenance:
+    /// commits it will write or wrote that cover `commit` (a job that ran on a later head of the same
+    /// branch), and, described, what is still due to write one (a pipeline that has not yet run on it).
+    func downstream(of commit: CommitID, in pfs: MetadataState) -> (commits: [CommitID], due: [String])
     /// Its whole state as a deterministic image.
     func encoded() -> [UInt8]
     /// Replaces its state with a decoded `encoded()` image (empty bytes: the empty state), checked
     /// against the PFS state restored with it. Throws, changing nothing, on a corrupt image.
     mutating func restore(_ image: [UInt8], pfs: MetadataState) throws(PFSError)
+}
+
+extension MetadataExtension {
+    public func downstream(of commit: CommitID, in pfs: MetadataState) -> (commits: [CommitID], due: [String]) {
+        ([], [])
+    }
 }
 
 /// The first byte of an extension entry.

@@ -181,9 +181,28 @@ extension MetadataStateMachine {
         try read { state throws(PFSError) in try state.writeTarget(key) }
     }
 
-    /// The commits downstream of `id` through provenance (see `MetadataState.downstreamCommits`).
-    public func downstreamCommits(of id: CommitID) -> [CommitInfo] {
-        state.withLock { $0.pfs.downstreamCommits(of: id) }
+    /// The commits downstream of `id` through provenance (see `MetadataState.downstreamCommits`) and,
+    /// transitively, through the extension's (jobs: the job that covered a commit), in creation order;
+    /// and what is still due to write more (a pipeline yet to run on one of them). What `wait commit`
+    /// waits for.
+    public func downstreamCommits(of id: CommitID) -> (commits: [CommitInfo], due: [String]) {
+        state.withLock { state in
+            var found = Set<CommitID>()
+            var due: [String] = []
+            var frontier = [id]
+            // Bounded: each commit enters the frontier at most once.
+            while let next = frontier.popLast() {
+                var more = state.pfs.downstreamCommits(of: next).map(\.id)
+                if let other = state.more {
+                    let (commits, waiting) = other.downstream(of: next, in: state.pfs)
+                    more += commits
+                    due += waiting
+                }
+                for commit in more where commit != id && found.insert(commit).inserted { frontier.append(commit) }
+            }
+            let records = found.compactMap { state.pfs.commits[$0] }.sorted { $0.sequence < $1.sequence }
+            return (records.map { state.pfs.commitInfo($0) }, due)
+        }
     }
 
     /// The GC roots (see `MetadataState.gcRoots`).

@@ -166,6 +166,19 @@ public enum Pps_API: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "RestartDatum" metadata.
+        public enum RestartDatum: Sendable {
+            /// Request type for "RestartDatum".
+            public typealias Input = Pps_RestartDatumRequest
+            /// Response type for "RestartDatum".
+            public typealias Output = Pps_JobInfo
+            /// Descriptor for "RestartDatum".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "pps.API"),
+                method: "RestartDatum",
+                type: .unary
+            )
+        }
         /// Namespace for "ListDatum" metadata.
         public enum ListDatum: Sendable {
             /// Request type for "ListDatum".
@@ -204,6 +217,7 @@ public enum Pps_API: Sendable {
             InspectJob.descriptor,
             WaitJob.descriptor,
             StopJob.descriptor,
+            RestartDatum.descriptor,
             ListDatum.descriptor,
             GetLogs.descriptor
         ]
@@ -412,6 +426,26 @@ extension Pps_API {
         /// - Returns: A streaming response of `Pps_JobInfo` messages.
         func stopJob(
             request: GRPCCore.StreamingServerRequest<Pps_StopJobRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Pps_JobInfo>
+
+        /// Handle the "RestartDatum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Runs again the datums of a running job that match the filters (their batches start over on
+        /// > their nodes; running user code is killed). FAILED_PRECONDITION when the job has ended or no
+        /// > matching datum is still pending.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Pps_RestartDatumRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Pps_JobInfo` messages.
+        func restartDatum(
+            request: GRPCCore.StreamingServerRequest<Pps_RestartDatumRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Pps_JobInfo>
 
@@ -643,6 +677,26 @@ extension Pps_API {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Pps_JobInfo>
 
+        /// Handle the "RestartDatum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Runs again the datums of a running job that match the filters (their batches start over on
+        /// > their nodes; running user code is killed). FAILED_PRECONDITION when the job has ended or no
+        /// > matching datum is still pending.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pps_RestartDatumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Pps_JobInfo` message.
+        func restartDatum(
+            request: GRPCCore.ServerRequest<Pps_RestartDatumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Pps_JobInfo>
+
         /// Handle the "ListDatum" method.
         ///
         /// > Source IDL Documentation:
@@ -869,6 +923,26 @@ extension Pps_API {
             context: GRPCCore.ServerContext
         ) async throws -> Pps_JobInfo
 
+        /// Handle the "RestartDatum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Runs again the datums of a running job that match the filters (their batches start over on
+        /// > their nodes; running user code is killed). FAILED_PRECONDITION when the job has ended or no
+        /// > matching datum is still pending.
+        ///
+        /// - Parameters:
+        ///   - request: A `Pps_RestartDatumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Pps_JobInfo` to respond with.
+        func restartDatum(
+            request: Pps_RestartDatumRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Pps_JobInfo
+
         /// Handle the "ListDatum" method.
         ///
         /// > Source IDL Documentation:
@@ -1023,6 +1097,17 @@ extension Pps_API.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Pps_API.Method.RestartDatum.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pps_RestartDatumRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Pps_JobInfo>(),
+            handler: { request, context in
+                try await self.restartDatum(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Pps_API.Method.ListDatum.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Pps_ListDatumRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Pps_ListDatumResponse>(),
@@ -1154,6 +1239,17 @@ extension Pps_API.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Pps_JobInfo> {
         let response = try await self.stopJob(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func restartDatum(
+        request: GRPCCore.StreamingServerRequest<Pps_RestartDatumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Pps_JobInfo> {
+        let response = try await self.restartDatum(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1309,6 +1405,19 @@ extension Pps_API.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Pps_JobInfo> {
         return GRPCCore.ServerResponse<Pps_JobInfo>(
             message: try await self.stopJob(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func restartDatum(
+        request: GRPCCore.ServerRequest<Pps_RestartDatumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Pps_JobInfo> {
+        return GRPCCore.ServerResponse<Pps_JobInfo>(
+            message: try await self.restartDatum(
                 request: request.message,
                 context: context
             ),
@@ -1584,6 +1693,31 @@ extension Pps_API {
         func stopJob<Result>(
             request: GRPCCore.ClientRequest<Pps_StopJobRequest>,
             serializer: some GRPCCore.MessageSerializer<Pps_StopJobRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pps_JobInfo>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pps_JobInfo>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RestartDatum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Runs again the datums of a running job that match the filters (their batches start over on
+        /// > their nodes; running user code is killed). FAILED_PRECONDITION when the job has ended or no
+        /// > matching datum is still pending.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pps_RestartDatumRequest` message.
+        ///   - serializer: A serializer for `Pps_RestartDatumRequest` messages.
+        ///   - deserializer: A deserializer for `Pps_JobInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func restartDatum<Result>(
+            request: GRPCCore.ClientRequest<Pps_RestartDatumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pps_RestartDatumRequest>,
             deserializer: some GRPCCore.MessageDeserializer<Pps_JobInfo>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pps_JobInfo>) async throws -> Result
@@ -1995,6 +2129,42 @@ extension Pps_API {
             )
         }
 
+        /// Call the "RestartDatum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Runs again the datums of a running job that match the filters (their batches start over on
+        /// > their nodes; running user code is killed). FAILED_PRECONDITION when the job has ended or no
+        /// > matching datum is still pending.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Pps_RestartDatumRequest` message.
+        ///   - serializer: A serializer for `Pps_RestartDatumRequest` messages.
+        ///   - deserializer: A deserializer for `Pps_JobInfo` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func restartDatum<Result>(
+            request: GRPCCore.ClientRequest<Pps_RestartDatumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Pps_RestartDatumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Pps_JobInfo>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pps_JobInfo>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Pps_API.Method.RestartDatum.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "ListDatum" method.
         ///
         /// > Source IDL Documentation:
@@ -2349,6 +2519,37 @@ extension Pps_API.ClientProtocol {
         try await self.stopJob(
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Pps_StopJobRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Pps_JobInfo>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RestartDatum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Runs again the datums of a running job that match the filters (their batches start over on
+    /// > their nodes; running user code is killed). FAILED_PRECONDITION when the job has ended or no
+    /// > matching datum is still pending.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Pps_RestartDatumRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func restartDatum<Result>(
+        request: GRPCCore.ClientRequest<Pps_RestartDatumRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pps_JobInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.restartDatum(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Pps_RestartDatumRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Pps_JobInfo>(),
             options: options,
             onResponse: handleResponse
@@ -2738,6 +2939,41 @@ extension Pps_API.ClientProtocol {
             metadata: metadata
         )
         return try await self.stopJob(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RestartDatum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Runs again the datums of a running job that match the filters (their batches start over on
+    /// > their nodes; running user code is killed). FAILED_PRECONDITION when the job has ended or no
+    /// > matching datum is still pending.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func restartDatum<Result>(
+        _ message: Pps_RestartDatumRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Pps_JobInfo>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Pps_RestartDatumRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.restartDatum(
             request: request,
             options: options,
             onResponse: handleResponse

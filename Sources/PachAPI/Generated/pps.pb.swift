@@ -358,6 +358,22 @@ public nonisolated struct Pps_StopJobRequest: Sendable {
   public init() {}
 }
 
+public nonisolated struct Pps_RestartDatumRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var jobID: String = String()
+
+  /// A datum matches when every filter names it: its id (8 or more hex characters of it), or one of its
+  /// paths ("/dir/file", or "input:/dir/file").
+  public var dataFilters: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Pps_DatumInfo: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1139,6 +1155,41 @@ nonisolated extension Pps_StopJobRequest: SwiftProtobuf.Message, SwiftProtobuf._
 
   public static func ==(lhs: Pps_StopJobRequest, rhs: Pps_StopJobRequest) -> Bool {
     if lhs.id != rhs.id {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Pps_RestartDatumRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RestartDatumRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}job_id\0\u{3}data_filters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.jobID) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.dataFilters) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.jobID.isEmpty {
+      try visitor.visitSingularStringField(value: self.jobID, fieldNumber: 1)
+    }
+    if !self.dataFilters.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.dataFilters, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Pps_RestartDatumRequest, rhs: Pps_RestartDatumRequest) -> Bool {
+    if lhs.jobID != rhs.jobID {return false}
+    if lhs.dataFilters != rhs.dataFilters {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
