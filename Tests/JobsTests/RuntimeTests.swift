@@ -175,4 +175,55 @@ import Testing
         let image = ProgramCheck.problem(with: try spec(#"{"cmd": ["sh"], "image": "/no/such/image"}"#))
         #expect(image == "transform.image: /no/such/image is not a folder")
     }
+
+    /// A batch's datums in one sandbox: each sees only its own inputs and environment, keeps its own
+    /// output and logs, and leaves nothing running for the next.
+    @Test(.enabled(if: bwrapPresent, "bubblewrap is not installed"))
+    func aBatchSandboxRunsDatumsOneAfterAnotherBehindTheSameWalls() async throws {
+        let scratch = try Scratch()
+        let (runtime, why) = await BwrapRuntime.detect()
+        let bwrap = try #require(runtime, "\(why)")
+        try #require(BatchSandbox.usable(image: nil))
+        let sandbox = try BatchSandbox(runtime: bwrap, folder: scratch.path + "/sandbox")
+        defer { sandbox.close() }
+        let script = """
+            cat "$in" > /pfs/out/copy; ls /pfs/in | tr '\\n' ' '; echo "$NAME" >&2
+            touch /pfs/in/evil 2>/dev/null && echo wrote-input
+            touch /pfs/evil 2>/dev/null && echo wrote-pfs
+            bash -c 'exec 3<>/dev/tcp/127.0.0.1/1' 2>/dev/null && echo reached-network
+            sleep 86398 &
+            exit $CODE
+            """
+        for (index, code) in [0, 3, 0].enumerated() {
+            let input = "\(scratch.path)/in\(index)"
+            let output = "\(scratch.path)/out\(index)"
+            try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            try Data("datum \(index)\n".utf8).write(to: URL(fileURLWithPath: "\(input)/f\(index)"))
+            let outcome = try await sandbox.run(DatumRun(
+                cmd: ["/bin/sh", "-c", script], env: ["NAME": "n\(index)", "CODE": "\(code)"],
+                inputs: [.init(name: "in", hostPath: input, datumPath: "/f\(index)")], output: output))
+            #expect(outcome.exitCode == Int32(code), "\(outcome.summary)")
+            #expect(Self.text(outcome.stdout) == "f\(index) ", "only its own input, no writes outside /pfs/out: \(Self.text(outcome.stdout))")
+            #expect(Self.text(outcome.stderr) == "n\(index)\n")
+            #expect(try String(contentsOfFile: output + "/copy", encoding: .utf8) == "datum \(index)\n")
+            #expect(FileManager.default.fileExists(atPath: "\(input)/f\(index)"), "the input is given back")
+            let sleepers = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init).filter { pid in
+                let raw = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") ?? Data()
+                return String(decoding: raw, as: UTF8.self).hasPrefix("sleep\u{0}86398")
+            }
+            for pid in sleepers { #expect(try await Self.ends(pid), "datum \(index) left a process running") }
+        }
+        // A datum over its limit is killed and reads as timed out; the next one still runs.
+        let late = try await sandbox.run(DatumRun(cmd: ["sleep", "30"], output: scratch.path + "/out", timeout: .milliseconds(300)))
+        #expect(late.timedOut && !late.succeeded(), "\(late.summary)")
+        let after = try await sandbox.run(DatumRun(cmd: ["sh", "-c", "head -c 5000 /dev/zero"], output: scratch.path + "/out", logLimit: 100))
+        #expect(after.succeeded() && after.stdout.count == 100 && after.stdoutBytes == 5_000)
+        // Cancelled mid-run: the code is killed and the sandbox is gone.
+        let task = Task { try await sandbox.run(DatumRun(cmd: ["sleep", "30"], output: scratch.path + "/out")) }
+        try await Task.sleep(for: .milliseconds(300))
+        task.cancel()
+        await #expect(throws: RuntimeError.self) { _ = try await task.value }
+        #expect(sandbox.ended)
+    }
 }

@@ -81,6 +81,15 @@ import Testing
         #expect(plan.batches.contains { $0.datums == [1_000] }, "the 200 MiB datum runs alone")
     }
 
+    @Test func everySlotGetsABatchWhenThereAreDatumsForIt() throws {
+        let datums = (0..<300).map { _ in Scheduler.DatumBytes(total: 1_024, local: [1: 1_024]) }
+        let plan = try Scheduler.plan(datums, workers: [Scheduler.Worker(node: 1, slots: 2)])
+        Self.checkPartition(plan, count: datums.count)
+        #expect(plan.batches.map(\.datums.count) == [150, 150])
+        let few = try Scheduler.plan(Array(datums.prefix(3)), workers: [Scheduler.Worker(node: 1, slots: 8)])
+        #expect(few.batches.map(\.datums.count) == [1, 1, 1])
+    }
+
     @Test func samePlanEveryTime() throws {
         let datums = Self.datums(500, nodes: [1, 2, 3, 4], replicas: 2, seed: 99)
         let workers = [1, 2, 3, 4].map { Scheduler.Worker(node: $0, slots: 2) }

@@ -117,16 +117,20 @@ public enum Scheduler {
         return Plan(batches: batches(datums, nodeOf: nodeOf, live: live, options: options), nodeOf: nodeOf)
     }
 
-    /// Each node's datums, in index order, cut into batches.
+    /// Each node's datums, in index order, cut into batches: at most `batchDatums` each, and at least as
+    /// many batches as the node has slots when it has the datums for them (so every slot works).
     private static func batches(_ datums: [DatumBytes], nodeOf: [MemberID], live: [Worker], options: Options) -> [Batch] {
         var result: [Batch] = []
         for worker in live {
             var current: Batch?
             var currentBytes: UInt64 = 0
-            for index in datums.indices where nodeOf[index] == worker.node {
+            let mine = datums.indices.filter { nodeOf[$0] == worker.node }
+            let perSlot = (mine.count + worker.slots - 1) / max(1, worker.slots)
+            let limit = max(1, min(options.batchDatums, perSlot))
+            for index in mine {
                 let datum = datums[index]
                 let local = min(datum.local[worker.node, default: 0], datum.total)
-                if let batch = current, batch.datums.count == options.batchDatums || currentBytes + datum.total > options.batchBytes {
+                if let batch = current, batch.datums.count == limit || currentBytes + datum.total > options.batchBytes {
                     result.append(batch)
                     current = nil
                 }

@@ -33,6 +33,31 @@ enum ChildProcess {
                     timeout: Duration?, logLimit: Int) async throws(RuntimeError) -> Result {
         _ = pipeSignalIgnored
         if Task.isCancelled { throw RuntimeError("cancelled before the datum's process started") }
+        let spawned = try spawn(executable: executable, arguments: arguments, environment: environment)
+        let (stdinFD, stdoutFD, stderrFD, child) = (spawned.stdin, spawned.stdout, spawned.stderr, spawned.pid)
+        // Until the child is reaped its pid (the group's id) is not reused: a cancellation kills the group
+        // only before that.
+        let reaped = Reaping()
+        return await withTaskCancellationHandler {
+            await wait(child, stdinFD: stdinFD, stdoutFD: stdoutFD, stderrFD: stderrFD, stdin: stdin, timeout: timeout,
+                       logLimit: logLimit, reaped: reaped)
+        } onCancel: {
+            reaped.done.withLock { done in if !done { kill(-child, SIGKILL) } }
+        }
+    }
+
+    /// A started child: its pid (also its process group's id) and our ends of its three pipes.
+    struct Spawned {
+        var pid: pid_t
+        var stdin: Int32
+        var stdout: Int32
+        var stderr: Int32
+    }
+
+    /// Starts `executable` in a process group of its own with pipes for its standard streams, every
+    /// signal at its default and none blocked.
+    static func spawn(executable: String, arguments: [String], environment: [String: String]) throws(RuntimeError) -> Spawned {
+        _ = pipeSignalIgnored
         var input: [Int32] = [-1, -1]
         var output: [Int32] = [-1, -1]
         var errors: [Int32] = [-1, -1]
@@ -65,44 +90,35 @@ enum ChildProcess {
             for pointer in envp { free(pointer) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
+        let result = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         close(input[0])
         close(output[1])
         close(errors[1])
-        guard spawned == 0 else {
+        guard result == 0 else {
             close(input[1])
             close(output[0])
             close(errors[0])
-            throw RuntimeError("cannot start \(executable): \(String(cString: strerror(spawned)))")
+            throw RuntimeError("cannot start \(executable): \(String(cString: strerror(result)))")
         }
+        return Spawned(pid: pid, stdin: input[1], stdout: output[0], stderr: errors[0])
 
-        let (stdinFD, stdoutFD, stderrFD, child) = (input[1], output[0], errors[0], pid)
-        // Until the child is reaped its pid (the group's id) is not reused: a cancellation kills the group
-        // only before that.
-        let reaped = Reaping()
-        return await withTaskCancellationHandler {
-            await wait(child, stdinFD: stdinFD, stdoutFD: stdoutFD, stderrFD: stderrFD, stdin: stdin, timeout: timeout,
-                       logLimit: logLimit, reaped: reaped)
-        } onCancel: {
-            reaped.done.withLock { done in if !done { kill(-child, SIGKILL) } }
-        }
     }
 
     /// Feeds and drains the child on threads of its own and waits for it (see `run`).
     private static func wait(_ child: pid_t, stdinFD: Int32, stdoutFD: Int32, stderrFD: Int32, stdin: [UInt8],
                              timeout: Duration?, logLimit: Int, reaped: Reaping) async -> Result {
         await withCheckedContinuation { continuation in
-            let thread = Thread(joined: false) {
+            let thread = OSThread(joined: false) {
                 // Standard input and both outputs on threads of their own: a child that never reads its
                 // input, or fills one pipe while we wait on the other, must not block the rest.
-                let writer = Thread {
+                let writer = OSThread {
                     writeAll(stdinFD, stdin)
                     close(stdinFD)
                 }
                 let outputReader = BoundedReader(fd: stdoutFD, limit: logLimit)
                 let errorReader = BoundedReader(fd: stderrFD, limit: logLimit)
-                let outputThread = Thread { outputReader.readToEnd() }
-                let errorThread = Thread { errorReader.readToEnd() }
+                let outputThread = OSThread { outputReader.readToEnd() }
+                let errorThread = OSThread { errorReader.readToEnd() }
                 writer.start()
                 outputThread.start()
                 errorThread.start()
@@ -166,7 +182,7 @@ enum ChildProcess {
         return false
     }
 
-    private static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
@@ -204,7 +220,7 @@ private final class BoundedReader: @unchecked Sendable {  // one thread reads; `
 
 /// An OS thread running one closure: joined by its starter, or (`joined: false`) detached so that it
 /// frees itself when done.
-private final class Thread: @unchecked Sendable {  // `body` runs once; `handle` is set before join
+final class OSThread: @unchecked Sendable {  // `body` runs once; `handle` is set before join
     private let body: () -> Void
     private let joined: Bool
     private var handle = pthread_t()
@@ -217,7 +233,7 @@ private final class Thread: @unchecked Sendable {  // `body` runs once; `handle`
     func start() {
         let box = Unmanaged.passRetained(self)
         let created = pthread_create(&handle, nil, { raw in
-            let thread = Unmanaged<Thread>.fromOpaque(raw!).takeRetainedValue()
+            let thread = Unmanaged<OSThread>.fromOpaque(raw!).takeRetainedValue()
             thread.body()
             return nil
         }, box.toOpaque())

@@ -48,22 +48,31 @@ public struct BwrapRuntime: ContainerRuntime {
         }
     }
 
+    /// New user, pid, network, IPC, UTS (and cgroup where possible) namespaces, no capabilities; the
+    /// sandbox dies with its starter.
+    static let namespaces = ["--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-user", "--unshare-pid",
+                             "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    /// The host's programs and libraries, read-only; Debian's merged /usr makes the rest links.
+    static let hostRoot = ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
+        + ["bin", "lib", "lib64", "sbin"].flatMap { ["--symlink", "usr/\($0)", "/\($0)"] }
+    /// A private /dev and /proc, and a fresh /tmp.
+    static let systemFolders = ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    /// Everything of a sandbox on the host's root but its /pfs (for `BatchSandbox`).
+    static var walls: [String] { namespaces + hostRoot + systemFolders }
+
     /// bwrap's command line for `run` (argv; setpriv first when the sandbox changes user).
     public func arguments(for run: DatumRun) -> [String] {
         var argv: [String] = []
         if let user = sandboxUser {
             argv += [Self.setpriv, "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--"]
         }
-        argv += [executable, "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--unshare-user", "--unshare-pid",
-                 "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+        argv += [executable] + Self.namespaces
         if let image = run.image {
             argv += ["--ro-bind", image, "/"]
         } else {
-            // The host's programs and libraries, read-only; Debian's merged /usr makes the rest links.
-            argv += ["--ro-bind", "/usr", "/usr", "--ro-bind", "/etc", "/etc"]
-            for link in ["bin", "lib", "lib64", "sbin"] { argv += ["--symlink", "usr/\(link)", "/\(link)"] }
+            argv += Self.hostRoot
         }
-        argv += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp", "--dir", "/pfs"]
+        argv += Self.systemFolders + ["--dir", "/pfs"]
         for input in run.inputs { argv += ["--ro-bind", input.hostPath, "/pfs/\(input.name)"] }
         argv += ["--bind", run.output, "/pfs/out", "--chdir", "/pfs", "--clearenv"]
         for (key, value) in Self.environment(run.env, inputs: run.inputs, under: "/pfs") { argv += ["--setenv", key, value] }

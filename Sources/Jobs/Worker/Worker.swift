@@ -19,9 +19,10 @@ public final class Worker: Sendable {
     let scratch: String
     let slots: Int
     let logger: Logger
-    /// Batches running here (with their tasks), and those reported (whose "done" this node may not have
+    /// Batches running here (with their tasks), those whose report is being proposed (no longer
+    /// cancelled: their code has finished), and those reported (whose "done" this node may not have
     /// applied yet), as "job/batch/restarts".
-    private let running = Mutex((running: [String: Task<Void, Never>](), reported: Set<String>()))
+    private let running = Mutex((running: [String: Task<Void, Never>](), reporting: Set<String>(), reported: Set<String>()))
 
     public init(io: any JobsIO, runtime: any ContainerRuntime, scratch: String, slots: Int, logger: Logger) {
         self.io = io
@@ -49,7 +50,7 @@ public final class Worker: Sendable {
         let keys = Set(mine.map { key($0.0, $0.1) })
         let unwanted = running.withLock { state -> [(String, Task<Void, Never>)] in
             state.reported.formIntersection(keys)
-            return state.running.filter { !keys.contains($0.key) }.map { ($0.key, $0.value) }
+            return state.running.filter { !keys.contains($0.key) && !state.reporting.contains($0.key) }.map { ($0.key, $0.value) }
         }
         for (key, task) in unwanted {
             logger.info("batch \(key) is no longer this node's to run: its user code is killed")
@@ -63,14 +64,17 @@ public final class Worker: Sendable {
                 }
                 let task = Task {
                     do {
-                        if try await run(job, batch: batch) { _ = running.withLock { $0.reported.insert(key) } }
+                        if try await run(job, batch: batch, key: key) { _ = running.withLock { $0.reported.insert(key) } }
                     } catch is CancellationError {
                         logger.info("batch \(batch) of job \(job.id) cancelled")
                     } catch {
                         logger.warning("batch \(batch) of job \(job.id): \(error); it runs again")
                         try? await Task.sleep(for: .seconds(1))
                     }
-                    _ = running.withLock { $0.running.removeValue(forKey: key) }
+                    running.withLock { state in
+                        state.running.removeValue(forKey: key)
+                        state.reporting.remove(key)
+                    }
                 }
                 state.running[key] = task
                 return true
@@ -82,19 +86,28 @@ public final class Worker: Sendable {
     /// Runs one batch and reports it; whether the report was made (or refused because the batch is done).
     /// What the datums leave stays on disk until the whole batch's files are stored together (one pass of
     /// replicated writes for the batch, not one per file).
-    func run(_ job: JobRecord, batch index: Int) async throws -> Bool {
+    func run(_ job: JobRecord, batch index: Int, key: String) async throws -> Bool {
         let pipeline = try io.metadata.jobs { (_, jobs) throws(PFSError) in try jobs.pipelineRecord(job.pipeline) }
         let spec = pipeline.spec
         let datums = try await io.datums(of: job, spec: spec)
         let batch = job.batches[index]
         let folder = "\(scratch)/\(job.id)/batch-\(index)-\(batch.restarts)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
+        // One sandbox for the whole batch where it can be shared (see BatchSandbox).
+        var sandbox: BatchSandbox?
+        if batch.datums.count > 1, let bwrap = runtime as? BwrapRuntime, BatchSandbox.usable(image: spec.transform.image) {
+            do { sandbox = try BatchSandbox(runtime: bwrap, folder: folder + "/sandbox") } catch {
+                logger.warning("batch \(index) of job \(job.id) runs a sandbox per datum: \(error)")
+            }
+        }
+        defer { sandbox?.close() }
         var results: [ResultFile] = []
         var outcomes: [DatumOutcomeRecord] = []
         for position in batch.datums {
             let datum = datums[Int(position)]
             let hash = job.datums[Int(position)].hash
-            var (outcome, files) = try await runDatum(datum, hash: hash, spec: spec, job: job.id, folder: folder)
+            var (outcome, files) = try await runDatum(datum, hash: hash, spec: spec, job: job.id, folder: folder,
+                                                      sandbox: sandbox)
             outcome.datum = position
             outcomes.append(outcome)
             results += files
@@ -103,7 +116,12 @@ public final class Worker: Sendable {
         let stored = try await io.store(files: results.map(\.hostPath))
         let intents = zip(results, stored).map { FileIntent.put($0.path, object: $1.object, sizeBytes: $1.sizeBytes) }
         let built = try await NewCommitResolver.build(base: nil, intents: intents, reader: io.trees)
-        try Task.checkCancellation()
+        let reporting = running.withLock { state -> Bool in
+            guard !Task.isCancelled else { return false }
+            state.reporting.insert(key)
+            return true
+        }
+        guard reporting else { throw CancellationError() }
         let answer = try await io.propose(.finishBatch(job.id, batch: UInt32(index), node: io.nodeID,
                                                        restarts: batch.restarts, root: built.root?.hex ?? "",
                                                        outcomes: outcomes))
@@ -119,8 +137,8 @@ public final class Worker: Sendable {
 
     /// Runs one datum up to `datum_tries` times: its outcome, and the files of its result (outputs on
     /// success, logs always) under `/<hash>/`, left in `folder/<hash>` for the batch to store.
-    func runDatum(_ datum: Datum, hash: ChunkID, spec: PipelineSpec, job: CommitID, folder: String) async throws
-        -> (DatumOutcomeRecord, [ResultFile]) {
+    func runDatum(_ datum: Datum, hash: ChunkID, spec: PipelineSpec, job: CommitID, folder: String,
+                  sandbox: BatchSandbox? = nil) async throws -> (DatumOutcomeRecord, [ResultFile]) {
         let directory = "\(folder)/\(hash.hex)"
         var attempts: UInt32 = 0
         var last: DatumOutcome?
@@ -140,7 +158,7 @@ public final class Worker: Sendable {
             let run = DatumRun(cmd: spec.transform.cmd, stdin: spec.transform.stdin, env: env,
                                inputs: inputs, output: output, image: spec.transform.image, timeout: spec.datumTimeout)
             do {
-                let outcome = try await runtime.run(run)
+                let outcome = try await execute(run, sandbox: sandbox)
                 try Task.checkCancellation()
                 last = outcome
                 if outcome.succeeded(accepting: spec.transform.acceptReturnCodes) {
@@ -175,6 +193,18 @@ public final class Worker: Sendable {
         if let last { files = try logFiles(last, hash: hash, directory: directory) }
         return (DatumOutcomeRecord(datum: 0, succeeded: recovered, durationMillis: last.map { Self.millis($0.duration) } ?? 0,
                                    attempts: attempts, reason: recovered ? "" : String(reason.prefix(1_000))), files)
+    }
+
+    /// Runs in the batch's sandbox while it lives, else in a container of its own.
+    func execute(_ run: DatumRun, sandbox: BatchSandbox?) async throws -> DatumOutcome {
+        if let sandbox, !sandbox.ended {
+            do { return try await sandbox.run(run) } catch {
+                try Task.checkCancellation()
+                logger.warning("the batch's sandbox failed (\(error)); its datums run one container each")
+                sandbox.close()
+            }
+        }
+        return try await runtime.run(run)
     }
 
     /// Lays out each part of the datum at its original path under `<root>/<input name>`.
