@@ -89,7 +89,7 @@ extension IntegrationTests {
             }
         }
 
-        @Test("the code sees its job, datum and input path in the environment; accept_return_code counts an exit code as success")
+        @Test("the code sees its job, datum and input path in the environment; accept_return_code counts an exit code as success; two datums writing one path fail the job, naming both")
         func environmentAndAcceptedCodes() async throws {
             try await TestCluster.with(nodes: 3) { cluster in
                 try Self.write(["a": "1\n", "b": "2\n"], under: cluster.root + "/images")
@@ -117,6 +117,14 @@ extension IntegrationTests {
                     #expect(words.count == 4 && words[2] == datum?.string("id"), "\(line) vs \(datums.map(\.fields))")
                     #expect(words.last?.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("/images/\(name)") == true, "\(line)")
                 }
+                // Two datums writing one path fail the job, naming both.
+                try await Self.create(cluster, Self.spec("clash", input: "images", script: "cp \"$images\" out/same"))
+                let clash = try await Pipelines.nextJob(cluster, pipeline: "clash", after: nil)
+                let reason = clash.string("reason") ?? ""
+                let ids = try await cluster.pachctlOK(["list", "datum", try #require(clash.string("id")), "-o", "json"], via: [2])
+                    .jsonDocuments().compactMap { $0.string("id").map { String($0.prefix(12)) } }
+                #expect(clash.string("state") == "failure" && reason.contains("both wrote /same"), "\(clash.fields)")
+                #expect(ids.count == 2 && ids.allSatisfy { reason.contains($0) }, "\(reason) vs \(ids)")
             }
         }
 

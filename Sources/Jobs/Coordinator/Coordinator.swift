@@ -170,26 +170,32 @@ public struct Coordinator: Sendable {
     /// Two datums wrote one path.
     struct MergeConflict: Error, CustomStringConvertible {
         var path: PFSPath
-        var first: ChunkID
-        var second: ChunkID
+        var first: String
+        var second: String
         var description: String {
-            "datums \(first.hex.prefix(12)) and \(second.hex.prefix(12)) both wrote \(path); "
+            "datums \(first.prefix(12)) and \(second.prefix(12)) both wrote \(path); "
                 + "each output path must come from one datum"
         }
     }
 
     /// The output tree: every processed or reused datum's `/pfs/out` files at their paths, by reference
-    /// (no bytes copied).
+    /// (no bytes copied). Each batch's result tree is walked once, for all of its datums this job keeps.
     func merge(_ job: JobRecord) async throws -> TreeBuilder.Result {
-        var writer: [PFSPath: ChunkID] = [:]
-        var intents: [FileIntent] = []
+        var wanted: [String: Set<String>] = [:]  // result root → hashes (hex) of this job's datums in it
         for datum in job.datums {
-            guard let result = datum.result, !result.root.isEmpty, let root = ChunkID(hex: result.root) else { continue }
-            let prefix = try PFSPath.root.appending(datum.hash.hex).appending("out")
-            for entry in try await collect(FileTree(root: root, reader: io.trees).walk(under: prefix)) {
-                let path = try PFSPath(components: Array(entry.path.components.dropFirst(prefix.depth)))
-                if let other = writer.updateValue(datum.hash, forKey: path), other != datum.hash {
-                    throw MergeConflict(path: path, first: other, second: datum.hash)
+            guard let result = datum.result, !result.root.isEmpty else { continue }
+            wanted[result.root, default: []].insert(datum.hash.hex)
+        }
+        var writer: [PFSPath: String] = [:]
+        var intents: [FileIntent] = []
+        for (rootHex, hashes) in wanted.sorted(by: { $0.key < $1.key }) {
+            guard let root = ChunkID(hex: rootHex) else { continue }
+            for entry in try await collect(FileTree(root: root, reader: io.trees).walk()) {
+                let parts = entry.path.components
+                guard parts.count > 2, parts[1] == "out", hashes.contains(parts[0]) else { continue }
+                let path = try PFSPath(components: Array(parts.dropFirst(2)))
+                if let other = writer.updateValue(parts[0], forKey: path), other != parts[0] {
+                    throw MergeConflict(path: path, first: other, second: parts[0])
                 }
                 intents.append(.copy(entry, to: path))
             }

@@ -23,6 +23,8 @@ public final class Worker: Sendable {
     /// cancelled: their code has finished), and those reported (whose "done" this node may not have
     /// applied yet), as "job/batch/restarts".
     private let running = Mutex((running: [String: Task<Void, Never>](), reporting: Set<String>(), reported: Set<String>()))
+    /// The datums of the jobs this node runs batches of, listed once per job (not once per batch).
+    private let datumLists = Mutex([CommitID: [Datum]]())
 
     public init(io: any JobsIO, runtime: any ContainerRuntime, scratch: String, slots: Int, logger: Logger) {
         self.io = io
@@ -48,6 +50,8 @@ public final class Worker: Sendable {
         }
         func key(_ job: JobRecord, _ batch: Int) -> String { "\(job.id)/\(batch)/\(job.batches[batch].restarts)" }
         let keys = Set(mine.map { key($0.0, $0.1) })
+        let jobs = Set(mine.map(\.0.id))
+        datumLists.withLock { lists in lists = lists.filter { jobs.contains($0.key) } }
         let unwanted = running.withLock { state -> [(String, Task<Void, Never>)] in
             state.reported.formIntersection(keys)
             return state.running.filter { !keys.contains($0.key) && !state.reporting.contains($0.key) }.map { ($0.key, $0.value) }
@@ -89,7 +93,13 @@ public final class Worker: Sendable {
     func run(_ job: JobRecord, batch index: Int, key: String) async throws -> Bool {
         let pipeline = try io.metadata.jobs { (_, jobs) throws(PFSError) in try jobs.pipelineRecord(job.pipeline) }
         let spec = pipeline.spec
-        let datums = try await io.datums(of: job, spec: spec)
+        let datums: [Datum]
+        if let listed = datumLists.withLock({ $0[job.id] }) {
+            datums = listed
+        } else {
+            datums = try await io.datums(of: job, spec: spec)
+            datumLists.withLock { $0[job.id] = datums }
+        }
         let batch = job.batches[index]
         let folder = "\(scratch)/\(job.id)/batch-\(index)-\(batch.restarts)"
         defer { try? FileManager.default.removeItem(atPath: folder) }
