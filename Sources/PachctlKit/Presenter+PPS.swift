@@ -121,16 +121,19 @@ extension Presenter {
 
     // MARK: Datums
 
-    /// `list datum`: ID, STATE, PATHS, NODE, TIME (and REASON when a datum failed).
+    /// `list datum`: ID, STATE, PATHS, NODE, LOCAL (input bytes on its node, of all), TIME (and REASON
+    /// when a datum failed).
     public func datums(_ datums: [Pps_DatumInfo]) -> String {
         if format == .json { return Self.jsonLines(datums.map(Self.json(datum:))) }
         let reasons = datums.contains { !$0.reason.isEmpty }
-        var table = TextTable(headers: ["ID", "STATE", "PATHS", "NODE", "TIME"] + (reasons ? ["REASON"] : []))
+        var table = TextTable(headers: ["ID", "STATE", "PATHS", "NODE", "LOCAL", "TIME"] + (reasons ? ["REASON"] : []))
         for datum in datums {
             let time = datum.state == "success" || datum.state == "failed"
                 ? HumanFormat.duration(nanos: Int64(clamping: datum.durationMillis) * 1_000_000) : "-"
+            let read = datum.localBytes + datum.remoteBytes
+            let local = read == 0 ? "-" : "\(HumanFormat.size(datum.localBytes)) of \(HumanFormat.size(read))"
             table.append([String(datum.id.prefix(12)), datum.state, datum.paths.joined(separator: ", "),
-                          datum.node == 0 ? "-" : String(datum.node), time] + (reasons ? [Self.dash(datum.reason)] : []))
+                          datum.node == 0 ? "-" : String(datum.node), local, time] + (reasons ? [Self.dash(datum.reason)] : []))
         }
         return table.render()
     }
@@ -143,6 +146,8 @@ extension Presenter {
             JSONField("node", datum.node == 0 ? .null : .uint(datum.node)),
             JSONField("duration_ms", .uint(datum.durationMillis)),
             JSONField("attempts", .uint(UInt64(datum.attempts))),
+            JSONField("local_bytes", .uint(datum.localBytes)),
+            JSONField("remote_bytes", .uint(datum.remoteBytes)),
             JSONField("reason", .optionalString(datum.reason)),
         ])
     }

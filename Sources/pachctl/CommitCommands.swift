@@ -94,7 +94,7 @@ struct ListCommit: AsyncParsableCommand {
                 return all
             }
         }
-        session.write(session.presenter.commits(commits))
+        session.write(session.presenterNow.commits(commits))
     }
 }
 

@@ -65,7 +65,7 @@ struct WaitJob: AsyncParsableCommand {
         let job = try await session.run { clients in
             try await clients.pps.waitJob(request, options: clients.transferOptions(timeout: global.timeout))
         }
-        session.write(session.presenter.job(job))
+        session.write(session.presenterNow.job(job))
         guard job.state == "success" else {
             throw PachctlError.usage("job \(job.id) ended \(job.state)" + (job.reason.isEmpty ? "" : ": \(job.reason)"))
         }

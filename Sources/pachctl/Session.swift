@@ -69,6 +69,13 @@ struct Session {
         presenter = Presenter(format: output, nowUnixNanos: Self.nowUnixNanos())
     }
 
+    /// The presenter with "now" taken again: for output after a long wait, so ages read from its end.
+    var presenterNow: Presenter {
+        var fresh = presenter
+        fresh.nowUnixNanos = Self.nowUnixNanos()
+        return fresh
+    }
+
     /// Runs `body` against the first node that answers (see `Failover`). The body MUST NOT print:
     /// it may run again on the next node, so output is written once, after it returns.
     func run<T: Sendable>(_ body: (Clients) async throws -> T) async throws(PachctlError) -> T {

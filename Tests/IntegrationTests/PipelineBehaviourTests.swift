@@ -226,8 +226,12 @@ extension IntegrationTests {
                 #expect(local + remote >= 60 * 65_536, "\(job.fields)")
                 #expect(local / max(1, local + remote) >= 0.9, "R = \(replicas): \(local) local, \(remote) remote")
                 let datums = try await cluster.pachctlOK(["list", "datum", try #require(job.string("id")), "-o", "json"], via: [3])
-                let nodes = Set(try datums.jsonDocuments().compactMap { $0.int("node") })
+                let documents = try datums.jsonDocuments()
+                let nodes = Set(documents.compactMap { $0.int("node") })
                 #expect(nodes == [1, 2, 3], "every node took a share: \(nodes)")
+                // Each datum records its own split; they add up to the job's.
+                #expect(documents.reduce(0) { $0 + ($1.int("local_bytes") ?? 0) } == Int(local))
+                #expect(documents.reduce(0) { $0 + ($1.int("remote_bytes") ?? 0) } == Int(remote))
                 print("locality, R = \(replicas) on 3 nodes: \(Int(local)) bytes local, \(Int(remote)) remote "
                     + "(\(Int(local * 100 / max(1, local + remote)))%)")
             }

@@ -142,8 +142,9 @@ import Testing
 
         let hashes = (0..<3).map { ChunkID(of: [UInt8($0)]) }
         let reused = DatumResult(root: String(repeating: "b", count: 64), node: 2, durationMillis: 7)
-        let datums = [PlannedDatum(hash: hashes[0], reused: nil), PlannedDatum(hash: hashes[1], reused: reused),
-                      PlannedDatum(hash: hashes[2], reused: nil)]
+        let datums = [PlannedDatum(hash: hashes[0], reused: nil, localBytes: 6, remoteBytes: 1),
+                      PlannedDatum(hash: hashes[1], reused: reused),
+                      PlannedDatum(hash: hashes[2], reused: nil, localBytes: 4, remoteBytes: 1)]
         // A plan that leaves a datum out, or runs a reused one, is refused.
         #expect(Self.failure(log.jobs(.planJob(id, datums: datums, batches: [PlannedBatch(node: 1, datums: [0])],
                                                localBytes: 0, remoteBytes: 0))) != nil)
@@ -154,8 +155,12 @@ import Testing
             Issue.record("plan refused"); return
         }
         #expect(planned.state == .running && planned.datumsSkipped == 1 && planned.batchesTotal == 2)
-        // Node 3 went down: its batch moves; a late report from node 3 is then refused.
+        // Node 3 went down: its batch moves (its reads now count as from peers); a late report from node 3
+        // is then refused.
         #expect(Self.failure(log.jobs(.moveBatch(id, batch: 1, from: 3, to: 2))) == nil)
+        let moved = try log.machine.jobs { _, jobs throws(PFSError) in try jobs.jobRecord(id) }
+        #expect(moved.datums.map(\.localBytes) == [6, 0, 0] && moved.datums.map(\.remoteBytes) == [1, 0, 5])
+        #expect(moved.localBytes == 6 && moved.remoteBytes == 6)
         let root = String(repeating: "c", count: 64)
         let late = log.jobs(.finishBatch(id, batch: 1, node: 3, restarts: 0, root: root,
                                          outcomes: [DatumOutcomeRecord(datum: 2, succeeded: true, durationMillis: 1, attempts: 1, reason: "")]))

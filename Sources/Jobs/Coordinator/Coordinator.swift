@@ -95,6 +95,11 @@ public struct Coordinator: Sendable {
             for index in pending { bytes.append(try await locality(of: datums[index])) }
             let plan = try Scheduler.plan(bytes, workers: workers, options: options)
             batches = plan.batches.map { PlannedBatch(node: $0.node, datums: $0.datums.map { UInt32(pending[$0]) }) }
+            for (position, index) in pending.enumerated() {
+                let held = min(bytes[position].local[plan.nodeOf[position], default: 0], bytes[position].total)
+                planned[index].localBytes = held
+                planned[index].remoteBytes = bytes[position].total - held
+            }
             local = plan.localBytes
             remote = plan.remoteBytes
         }

@@ -98,6 +98,10 @@ public struct DatumRecord: Sendable, Hashable {
     public var attempts: UInt32
     /// Why it failed.
     public var reason: String
+    /// Of its input bytes, those its node holds and those it reads from peers (by the plan's placement;
+    /// a moved datum counts all as read from peers). 0 for a skipped datum.
+    public var localBytes: UInt64
+    public var remoteBytes: UInt64
 }
 
 /// Datums that one container start runs on one node.

@@ -36,10 +36,15 @@ public struct PlannedDatum: Sendable, Hashable {
     public var hash: ChunkID
     /// An earlier job's result of the same hash: the datum is skipped.
     public var reused: DatumResult?
+    /// Its input bytes held by the node it is planned on, and those it reads from peers.
+    public var localBytes: UInt64
+    public var remoteBytes: UInt64
 
-    public init(hash: ChunkID, reused: DatumResult?) {
+    public init(hash: ChunkID, reused: DatumResult?, localBytes: UInt64 = 0, remoteBytes: UInt64 = 0) {
         self.hash = hash
         self.reused = reused
+        self.localBytes = localBytes
+        self.remoteBytes = remoteBytes
     }
 }
 
@@ -123,6 +128,8 @@ extension JobsCommand {
             writer.write(datums) { writer, datum in
                 writer.write(datum.hash)
                 writer.write(datum.reused) { $0.write($1) }
+                writer.write(datum.localBytes)
+                writer.write(datum.remoteBytes)
             }
             writer.write(batches) { writer, batch in
                 writer.write(batch.node)
@@ -195,7 +202,8 @@ extension JobsCommand {
             self = .planJob(try reader.readCommitID(),
                             datums: try reader.readArray { r throws(PFSError) in
                                 PlannedDatum(hash: try r.readChunkID(),
-                                             reused: try r.readOptional { r throws(PFSError) in try r.readDatumResult() })
+                                             reused: try r.readOptional { r throws(PFSError) in try r.readDatumResult() },
+                                             localBytes: try r.readUInt64(), remoteBytes: try r.readUInt64())
                             },
                             batches: try reader.readArray { r throws(PFSError) in
                                 PlannedBatch(node: try r.readUInt64(),

@@ -58,10 +58,11 @@ extension JobsState {
         }
         jobs[id]!.datums = datums.enumerated().map { index, datum in
             if let reused = datum.reused {
-                return DatumRecord(hash: datum.hash, state: .skipped, node: 0, result: reused, attempts: 0, reason: "")
+                return DatumRecord(hash: datum.hash, state: .skipped, node: 0, result: reused, attempts: 0, reason: "",
+                                   localBytes: 0, remoteBytes: 0)
             }
             return DatumRecord(hash: datum.hash, state: .pending, node: batches[owner[index]].node, result: nil,
-                               attempts: 0, reason: "")
+                               attempts: 0, reason: "", localBytes: datum.localBytes, remoteBytes: datum.remoteBytes)
         }
         jobs[id]!.batches = batches.map { BatchRecord(node: $0.node, datums: $0.datums, done: false, moves: 0, restarts: 0) }
         jobs[id]!.localBytes = localBytes
@@ -111,7 +112,15 @@ extension JobsState {
         }
         jobs[id]!.batches[Int(batch)].node = to
         jobs[id]!.batches[Int(batch)].moves += 1
-        for datum in record.datums { jobs[id]!.datums[Int(datum)].node = to }
+        for datum in record.datums {
+            // Where the new node stands is not known here: its reads count as from peers.
+            let moved = jobs[id]!.datums[Int(datum)]
+            jobs[id]!.datums[Int(datum)].node = to
+            jobs[id]!.datums[Int(datum)].localBytes = 0
+            jobs[id]!.datums[Int(datum)].remoteBytes = moved.localBytes + moved.remoteBytes
+            jobs[id]!.localBytes -= min(jobs[id]!.localBytes, moved.localBytes)
+            jobs[id]!.remoteBytes += moved.localBytes
+        }
         return jobs[id]!.info
     }
 

@@ -43,6 +43,8 @@ extension JobsState {
                 writer.write(datum.result) { $0.write($1) }
                 writer.write(datum.attempts)
                 writer.write(datum.reason)
+                writer.write(datum.localBytes)
+                writer.write(datum.remoteBytes)
             }
             writer.write(job.batches) { writer, batch in
                 writer.write(batch.node)
@@ -123,7 +125,8 @@ extension BinaryReader {
             guard let state = DatumState(rawValue: raw) else { throw .malformed("unknown datum state \(raw)") }
             return DatumRecord(hash: hash, state: state, node: try r.readUInt64(),
                                result: try r.readOptional { r throws(PFSError) in try r.readDatumResult() },
-                               attempts: try r.readUInt32(), reason: try r.readString())
+                               attempts: try r.readUInt32(), reason: try r.readString(),
+                               localBytes: try r.readUInt64(), remoteBytes: try r.readUInt64())
         }
         let batches = try readArray { r throws(PFSError) in
             BatchRecord(node: try r.readUInt64(), datums: try r.readArray { r throws(PFSError) in try r.readUInt32() },

@@ -158,6 +158,8 @@ struct PpsService<Backend: APIBackend>: Pps_API.SimpleServiceProtocol {
             wire.durationMillis = datum.result?.durationMillis ?? 0
             wire.attempts = datum.attempts
             wire.reason = datum.reason
+            wire.localBytes = datum.localBytes
+            wire.remoteBytes = datum.remoteBytes
             return wire
         }
         return response

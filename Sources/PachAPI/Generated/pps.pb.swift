@@ -399,6 +399,12 @@ public nonisolated struct Pps_DatumInfo: Sendable {
   /// Why it failed; empty otherwise.
   public var reason: String = String()
 
+  /// Its input bytes on its node's chunk store, and those read from peers (by the plan; a datum whose
+  /// batch moved counts all as from peers). 0 for a skipped datum.
+  public var localBytes: UInt64 = 0
+
+  public var remoteBytes: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1197,7 +1203,7 @@ nonisolated extension Pps_RestartDatumRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Pps_DatumInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DatumInfo"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}paths\0\u{1}node\0\u{3}duration_millis\0\u{1}attempts\0\u{1}reason\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}paths\0\u{1}node\0\u{3}duration_millis\0\u{1}attempts\0\u{1}reason\0\u{3}local_bytes\0\u{3}remote_bytes\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1212,6 +1218,8 @@ nonisolated extension Pps_DatumInfo: SwiftProtobuf.Message, SwiftProtobuf._Messa
       case 5: try { try decoder.decodeSingularUInt64Field(value: &self.durationMillis) }()
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self.attempts) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      case 8: try { try decoder.decodeSingularUInt64Field(value: &self.localBytes) }()
+      case 9: try { try decoder.decodeSingularUInt64Field(value: &self.remoteBytes) }()
       default: break
       }
     }
@@ -1239,6 +1247,12 @@ nonisolated extension Pps_DatumInfo: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if !self.reason.isEmpty {
       try visitor.visitSingularStringField(value: self.reason, fieldNumber: 7)
     }
+    if self.localBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.localBytes, fieldNumber: 8)
+    }
+    if self.remoteBytes != 0 {
+      try visitor.visitSingularUInt64Field(value: self.remoteBytes, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1250,6 +1264,8 @@ nonisolated extension Pps_DatumInfo: SwiftProtobuf.Message, SwiftProtobuf._Messa
     if lhs.durationMillis != rhs.durationMillis {return false}
     if lhs.attempts != rhs.attempts {return false}
     if lhs.reason != rhs.reason {return false}
+    if lhs.localBytes != rhs.localBytes {return false}
+    if lhs.remoteBytes != rhs.remoteBytes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
