@@ -17,8 +17,9 @@ import Glibc
 /// node's processes hidden, `/usr` and `/etc` read-only, nothing writable but `/pfs/out`, `/tmp` and
 /// the logs, no capabilities, `nobody` when the node is root.
 ///
-/// Differences from a container per datum, all inside one batch: `/tmp` is shared by its datums, and
-/// an exit status above 128 reads as the signal `status - 128` (as a shell reports it).
+/// Differences from a container per datum, all inside one batch: `/tmp` is shared by its datums, an
+/// exit status above 128 reads as the signal `status - 128` (as a shell reports it), and a datum's
+/// stdout and stderr are files on the node's disk while it runs (cut to the limit after).
 final class BatchSandbox: Sendable {
     let runtime: BwrapRuntime
     let folder: String
@@ -46,7 +47,7 @@ final class BatchSandbox: Sendable {
                 kill -9 -- "-$child" 2>/dev/null
                 printf '%s %s\\n' "$k" "$status"
             else
-                printf '%s 92\\n' "$k"
+                printf '%s unreadable\\n' "$k"
             fi
         done
         """
@@ -184,11 +185,13 @@ final class BatchSandbox: Sendable {
             throw RuntimeError("the batch's sandbox ended while datum \(number) ran")
         }
         let words = text.split(separator: " ")
+        if words.count == 2, Int(words[0]) == number, words[1] == "unreadable" {
+            throw RuntimeError("the sandbox could not read datum \(number)'s command")
+        }
         guard words.count == 2, Int(words[0]) == number, let status = Int32(words[1]) else {
             close()
             throw RuntimeError("the batch's sandbox answered '\(text)' for datum \(number)")
         }
-        if status == 92 { throw RuntimeError("the sandbox could not read datum \(number)'s command") }
         return status
     }
 

@@ -102,7 +102,10 @@ public final class Worker: Sendable {
         }
         let batch = job.batches[index]
         let folder = "\(scratch)/\(job.id)/batch-\(index)-\(batch.restarts)"
-        defer { try? FileManager.default.removeItem(atPath: folder) }
+        defer {
+            try? FileManager.default.removeItem(atPath: folder)
+            rmdir("\(scratch)/\(job.id)")  // once the job's last batch here is done
+        }
         // One sandbox for the whole batch where it can be shared (see BatchSandbox).
         var sandbox: BatchSandbox?
         if batch.datums.count > 1, let bwrap = runtime as? BwrapRuntime, BatchSandbox.usable(image: spec.transform.image) {
