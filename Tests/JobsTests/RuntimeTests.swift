@@ -214,6 +214,16 @@ import Testing
             }
             for pid in sleepers { #expect(try await Self.ends(pid), "datum \(index) left a process running") }
         }
+        // Exactly the datum's environment, whatever its values hold; names the shell cannot export go to
+        // a sandbox of their own.
+        let env = try await sandbox.run(DatumRun(cmd: ["/usr/bin/env", "-0"], env: ["ODD": "a b\n'c\"$d"],
+                                                 output: scratch.path + "/out"))
+        let seen = Set(env.stdout.split(separator: 0).map { String(decoding: $0, as: UTF8.self) })
+        #expect(seen == ["ODD=a b\n'c\"$d", "PATH=/usr/local/bin:/usr/bin:/bin"], "\(seen)")
+        #expect(!BatchSandbox.accepts(DatumRun(cmd: ["true"], inputs: [.init(name: "images-2", hostPath: "/x")], output: "/y")))
+        let fed = try await sandbox.run(DatumRun(cmd: ["cat"], stdin: ["line 1", "line 2"], output: scratch.path + "/out"))
+        #expect(Self.text(fed.stdout) == "line 1\nline 2\n")
+        #expect(BatchSandbox.accepts(DatumRun(cmd: ["true"], env: ["A_1": "x"], inputs: [.init(name: "in", hostPath: "/x")], output: "/y")))
         // A datum over its limit is killed and reads as timed out; the next one still runs.
         let late = try await sandbox.run(DatumRun(cmd: ["sleep", "30"], output: scratch.path + "/out", timeout: .milliseconds(300)))
         #expect(late.timedOut && !late.succeeded(), "\(late.summary)")

@@ -1,4 +1,5 @@
 import Foundation
+import Replication
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -8,9 +9,9 @@ import Glibc
 /// few renames and a fork of the user code instead of a new container (making a sandbox costs ~10 ms
 /// of kernel work here, more than a small datum's code).
 ///
-/// Inside, a small bash driver reads a datum number per line, runs that datum's command in a session
-/// of its own (under `timeout` when the datum has a limit) with exactly its environment, kills whatever
-/// the command left in its session, and answers the exit status. Between datums the worker renames the
+/// Inside, a small bash driver reads one request per datum (its command, environment, timeout), runs
+/// the command in a subshell with exactly that environment (under `timeout` when the datum has a
+/// limit), kills whatever the command left running, and answers the exit status. Between datums the worker renames the
 /// datum's inputs into the sandbox's `/pfs` (mounted read-only inside) and empties `/pfs/out` into the
 /// datum's output folder; the driver's files (`/.pach/ctl`, read-only) and the logs it writes
 /// (`/.pach/logs`) are folders of their own. The walls are those of `BwrapRuntime`: no network, the
@@ -28,37 +29,55 @@ final class BatchSandbox: Sendable {
     private let state: Mutex<(buffer: [UInt8], next: Int, ended: Bool)>
     private let reaping = ChildProcess.Reaping()
 
+    /// One fork per datum and the user code's own exec. A request is NUL-separated fields on the
+    /// driver's input: number, timeout (seconds, 0 for none), the stdin file, the variable count and
+    /// the variables, the word count and the words. The subshell drops the driver's environment,
+    /// exports the datum's and execs the command (through `timeout` when it has a limit); its output
+    /// goes to two log files reused by every datum. Once the command has exited, `kill -9 -1` ends
+    /// whatever it left (every process but the driver and the namespace's init). No file is made per
+    /// datum: a file system that allocates and frees inodes fast pays for it (ext4 searches past
+    /// recently freed inodes).
     static let driver = """
         set -u
         cd /pfs || exit 90
-        while IFS= read -r k; do
-            c=/.pach/ctl/$k
-            l=/.pach/logs/$k
-            if mapfile -d '' -t args < "$c.argv"; then
-                t=$(< "$c.timeout")
-                if [ "$t" = 0 ]; then
-                    setsid -w env -i "${args[@]}" < "$c.stdin" > "$l.out" 2> "$l.err" &
-                else
-                    setsid -w timeout -k 1 "$t" env -i "${args[@]}" < "$c.stdin" > "$l.out" 2> "$l.err" &
-                fi
-                child=$!
-                wait "$child"
-                status=$?
-                kill -9 -- "-$child" 2>/dev/null
-                printf '%s %s\\n' "$k" "$status"
-            else
-                printf '%s unreadable\\n' "$k"
-            fi
+        field() { IFS= read -r -d '' "$1"; }
+        while field k && field t && field input && field n; do
+            vars=()
+            for ((i = 0; i < n; i++)); do field v; vars+=("$v"); done
+            field n
+            cmd=()
+            for ((i = 0; i < n; i++)); do field v; cmd+=("$v"); done
+            (
+                for name in $(compgen -e); do unset "$name"; done
+                export "${vars[@]}"
+                if [ "$t" = 0 ]; then exec "${cmd[@]}"; else exec /usr/bin/timeout -k 1 "$t" "${cmd[@]}"; fi
+            ) < "$input" > /.pach/logs/out 2> /.pach/logs/err &
+            wait "$!"
+            status=$?
+            kill -9 -1 2>/dev/null
+            printf '%s %s\\n' "$k" "$status"
         done
         """
 
-    /// Where the driver runs: bash and the tools it uses from the host's `/usr`.
-    static let tools = ["/usr/bin/bash", "/usr/bin/setsid", "/usr/bin/timeout", "/usr/bin/env"]
+    /// Where the driver runs: bash and `timeout` from the host's `/usr`.
+    static let tools = ["/usr/bin/bash", "/usr/bin/timeout"]
 
     /// Whether a batch can share a sandbox here: no `image` (the driver needs the host's tools) and the
     /// tools present.
     static func usable(image: String?) -> Bool {
         image == nil && tools.allSatisfy { access($0, X_OK) == 0 }
+    }
+
+    /// Whether `run` can go through the driver: no image, and every variable name one the shell can
+    /// export (an input named `images-2` cannot be; such runs get a sandbox of their own).
+    static func accepts(_ run: DatumRun) -> Bool {
+        func exportable(_ name: String) -> Bool {
+            guard let first = name.utf8.first, first == 0x5F || (0x41...0x5A).contains(first) || (0x61...0x7A).contains(first) else {
+                return false
+            }
+            return name.utf8.allSatisfy { $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        }
+        return run.image == nil && run.env.keys.allSatisfy(exportable) && run.inputs.allSatisfy { exportable($0.name) }
     }
 
     /// Makes the sandbox's folders under `folder` and starts the driver.
@@ -117,7 +136,7 @@ final class BatchSandbox: Sendable {
         Glibc.close(child.stdout)
     }
 
-    /// Runs one datum (`run.image` must be nil): its inputs and output folder are lent to the sandbox
+    /// Runs one datum (one `accepts`): its inputs and output folder are lent to the sandbox
     /// for the run and given back. Throws when the sandbox is gone (cancelled, or the driver died).
     func run(_ run: DatumRun) async throws -> DatumOutcome {
         guard !run.cmd.isEmpty else { throw RuntimeError("a datum run needs a command") }
@@ -126,14 +145,8 @@ final class BatchSandbox: Sendable {
             defer { state.next += 1 }
             return state.next
         }
-        let ctl = "\(folder)/ctl/\(number)"
-        let logs = "\(folder)/logs/\(number)"
         var lent: [(from: String, to: String)] = []
-        defer {
-            for (from, to) in lent.reversed() { rename(to, from) }
-            for suffix in [".argv", ".timeout", ".stdin"] { unlink(ctl + suffix) }
-            for suffix in [".out", ".err"] { unlink(logs + suffix) }
-        }
+        defer { for (from, to) in lent.reversed() { rename(to, from) } }
         for input in run.inputs {
             let inside = "\(folder)/pfs/\(input.name)"
             guard rename(input.hostPath, inside) == 0 else {
@@ -141,18 +154,14 @@ final class BatchSandbox: Sendable {
             }
             lent.append((input.hostPath, inside))
         }
-        var argv: [UInt8] = []
-        for (key, value) in BwrapRuntime.environment(run.env, inputs: run.inputs, under: "/pfs") {
-            argv += Array("\(key)=\(value)".utf8) + [0]
-        }
-        for word in run.cmd { argv += Array(word.utf8) + [0] }
-        try Data(argv).write(to: URL(fileURLWithPath: ctl + ".argv"))
-        try Data(Self.seconds(run.timeout).utf8).write(to: URL(fileURLWithPath: ctl + ".timeout"))
-        try Data(run.stdin.flatMap { Array($0.utf8) + [0x0A] }).write(to: URL(fileURLWithPath: ctl + ".stdin"))
+        let environment = BwrapRuntime.environment(run.env, inputs: run.inputs, under: "/pfs").map { "\($0)=\($1)" }
+        let head: [String] = ["\(number)", Self.seconds(run.timeout), try stdinFile(for: run.stdin), "\(environment.count)"]
+        let fields: [String] = head + environment + ["\(run.cmd.count)"] + run.cmd
+        let request: [UInt8] = fields.flatMap { field -> [UInt8] in Array(field.utf8) + [0] }
 
         let started = ContinuousClock.now
         let status = try await withTaskCancellationHandler {
-            try await answer(to: number)
+            try await answer(request, number: number)
         } onCancel: {
             reaping.done.withLock { done in if !done { kill(-child.pid, SIGKILL) } }
         }
@@ -161,8 +170,8 @@ final class BatchSandbox: Sendable {
             close()  // what is left in /pfs/out must not reach the next datum
             throw error
         }
-        let (stdout, stdoutBytes) = Self.head(of: logs + ".out", limit: run.logLimit)
-        let (stderr, stderrBytes) = Self.head(of: logs + ".err", limit: run.logLimit)
+        let (stdout, stdoutBytes) = Self.head(of: folder + "/logs/out", limit: run.logLimit)
+        let (stderr, stderrBytes) = Self.head(of: folder + "/logs/err", limit: run.logLimit)
         let timedOut = run.timeout.map { status == 124 && duration >= $0 } ?? false
         let signal: Int32? = !timedOut && status > 128 && status <= 192 ? status - 128 : nil
         return DatumOutcome(exitCode: timedOut || signal != nil ? nil : status, signal: signal, timedOut: timedOut,
@@ -170,9 +179,19 @@ final class BatchSandbox: Sendable {
                             duration: duration)
     }
 
-    /// Sends the datum's number and waits for the driver's "number status" line.
-    private func answer(to number: Int) async throws -> Int32 {
-        let line = Array("\(number)\n".utf8)
+    /// Where the sandbox reads `lines` from: /dev/null for none, else a file written once per content.
+    private func stdinFile(for lines: [String]) throws -> String {
+        guard !lines.isEmpty else { return "/dev/null" }
+        let bytes: [UInt8] = lines.flatMap { line -> [UInt8] in Array(line.utf8) + [0x0A] }
+        let name = "stdin-" + ChunkID(of: bytes).hex.prefix(16)
+        if access("\(folder)/ctl/\(name)", F_OK) != 0 {
+            try Data(bytes).write(to: URL(fileURLWithPath: "\(folder)/ctl/\(name)"))
+        }
+        return "/.pach/ctl/\(name)"
+    }
+
+    /// Sends the request and waits for the driver's "number status" line.
+    private func answer(_ line: [UInt8], number: Int) async throws -> Int32 {
         let (input, output) = (child.stdin, child.stdout)
         let read: [UInt8]? = await withCheckedContinuation { continuation in
             OSThread(joined: false) { [self] in
@@ -185,9 +204,6 @@ final class BatchSandbox: Sendable {
             throw RuntimeError("the batch's sandbox ended while datum \(number) ran")
         }
         let words = text.split(separator: " ")
-        if words.count == 2, Int(words[0]) == number, words[1] == "unreadable" {
-            throw RuntimeError("the sandbox could not read datum \(number)'s command")
-        }
         guard words.count == 2, Int(words[0]) == number, let status = Int32(words[1]) else {
             close()
             throw RuntimeError("the batch's sandbox answered '\(text)' for datum \(number)")

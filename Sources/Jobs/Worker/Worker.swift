@@ -210,7 +210,7 @@ public final class Worker: Sendable {
 
     /// Runs in the batch's sandbox while it lives, else in a container of its own.
     func execute(_ run: DatumRun, sandbox: BatchSandbox?) async throws -> DatumOutcome {
-        if let sandbox, !sandbox.ended {
+        if let sandbox, !sandbox.ended, BatchSandbox.accepts(run) {
             do { return try await sandbox.run(run) } catch {
                 try Task.checkCancellation()
                 logger.warning("the batch's sandbox failed (\(error)); its datums run one container each")

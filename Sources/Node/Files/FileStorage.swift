@@ -39,6 +39,22 @@ struct ChunkTreeStore: TreeObjectStore {
         _ = try await io.write([frame])
         return frame.id
     }
+
+    /// All the frames in one replicated write (the store syncs a batch once, not once per frame).
+    func storeAll(_ objects: [[UInt8]]) async throws -> [ChunkID] {
+        guard objects.count > 1 else { return try await objects.asyncMap(store) }
+        let frames = await io.cpu.run { objects.map { ChunkFrame(encoding: $0) } }
+        _ = try await io.write(frames)
+        return frames.map(\.id)
+    }
+}
+
+extension Array {
+    fileprivate func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var results: [T] = []
+        for element in self { results.append(try await transform(element)) }
+        return results
+    }
 }
 
 /// A `FileStorage` over any chunk I/O: the trees are objects in the same chunks.

@@ -225,8 +225,9 @@ extension TreeBuilder {
         var bytes: [UInt8]
     }
 
-    /// Encodes every changed directory, stores those whose contents changed (up to `concurrency` stores
-    /// at a time), and returns the new root (nil for an empty tree) and size. Everything is encoded and
+    /// Encodes every changed directory, stores those whose contents changed (in writes of up to 256
+    /// objects or 4 MiB, up to `concurrency` at a time), and returns the new root (nil for an empty
+    /// tree) and size. Everything is encoded and
     /// checked before the first store, so a refusal (a directory too large, sizes overflowing) stores
     /// nothing. The caller proposes the root id only after this returns: by then every object is stored.
     public func finish(concurrency: Int = 8) async throws -> Result {
@@ -239,17 +240,27 @@ extension TreeBuilder {
         var pending: [Sealed] = []
         let root = try seal(.root, into: &pending)
         let store = reader.store
+        var batches: [[Sealed]] = [[]]
+        var batchBytes = 0
+        for object in pending {
+            if batches[batches.count - 1].count == 256 || (batchBytes + object.bytes.count > 4 << 20 && batchBytes > 0) {
+                batches.append([])
+                batchBytes = 0
+            }
+            batches[batches.count - 1].append(object)
+            batchBytes += object.bytes.count
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             var inFlight = 0
-            for object in pending {
+            for batch in batches where !batch.isEmpty {
                 if inFlight == concurrency {
                     _ = try await group.next()
                     inFlight -= 1
                 }
                 group.addTask {
-                    let stored = try await store.store(object.bytes)
-                    guard stored == object.id else {
-                        throw PFSError.malformed("the tree store named a tree object \(stored), expected \(object.id)")
+                    let stored = try await store.storeAll(batch.map(\.bytes))
+                    for (id, object) in zip(stored, batch) where id != object.id {
+                        throw PFSError.malformed("the tree store named a tree object \(id), expected \(object.id)")
                     }
                 }
                 inFlight += 1

@@ -15,6 +15,19 @@ public protocol TreeObjectStore: Sendable {
     func load(_ id: ChunkID) async throws -> [UInt8]
     /// Stores `bytes` and returns their id, the SHA-256 of the bytes.
     func store(_ bytes: [UInt8]) async throws -> ChunkID
+    /// Stores every object (durable, as `store`) and returns their ids in order: one write for many
+    /// small objects where the store can batch them.
+    func storeAll(_ objects: [[UInt8]]) async throws -> [ChunkID]
+}
+
+extension TreeObjectStore {
+    /// One `store` after another.
+    public func storeAll(_ objects: [[UInt8]]) async throws -> [ChunkID] {
+        var ids: [ChunkID] = []
+        ids.reserveCapacity(objects.count)
+        for bytes in objects { ids.append(try await store(bytes)) }
+        return ids
+    }
 }
 
 /// Failures of a `TreeObjectStore` that are not PFS rules.
