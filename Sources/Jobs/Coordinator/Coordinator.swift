@@ -195,12 +195,13 @@ public struct Coordinator: Sendable {
         var intents: [FileIntent] = []
         for (rootHex, hashes) in wanted.sorted(by: { $0.key < $1.key }) {
             guard let root = ChunkID(hex: rootHex) else { continue }
-            for entry in try await collect(FileTree(root: root, reader: io.trees).walk()) {
-                let parts = entry.path.components
-                guard parts.count > 2, parts[1] == "out", hashes.contains(parts[0]) else { continue }
+            let outputs = FileTree(root: root, reader: io.trees).walk(under: try PFSPath.root.appending("out"))
+            for entry in try await collect(outputs) {
+                let parts = entry.path.components  // out/<hash>/<path>: see DatumResult.outputFolder
+                guard parts.count > 2, parts[0] == "out", hashes.contains(parts[1]) else { continue }
                 let path = try PFSPath(components: Array(parts.dropFirst(2)))
-                if let other = writer.updateValue(parts[0], forKey: path), other != parts[0] {
-                    throw MergeConflict(path: path, first: other, second: parts[0])
+                if let other = writer.updateValue(parts[1], forKey: path), other != parts[1] {
+                    throw MergeConflict(path: path, first: other, second: parts[1])
                 }
                 intents.append(.copy(entry, to: path))
             }

@@ -38,12 +38,24 @@ public struct JobInput: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(name)=\(branch.repo)@\(commit)" }
 }
 
-/// Where a finished datum's outputs and logs are: under `/<hash hex>/` in a batch's result tree.
+/// Where a finished datum's outputs and logs are: in a batch's result tree, its outputs under
+/// `/out/<hash hex>/` and its kept logs as `/log/<hash hex>.stdout` and `.stderr` (one directory object
+/// per datum: each is a chunk on R nodes, and there can be many small datums).
 public struct DatumResult: Sendable, Hashable {
     /// The batch result tree's root id (hex).
     public var root: String
     public var node: MemberID
     public var durationMillis: UInt64
+
+    /// The folder of the datum's outputs in its batch's result tree.
+    public static func outputFolder(of hash: ChunkID) throws(PFSError) -> PFSPath {
+        try PFSPath.root.appending("out").appending(hash.hex)
+    }
+
+    /// The datum's kept `stream` ("stdout" or "stderr") in its batch's result tree.
+    public static func log(_ stream: String, of hash: ChunkID) throws(PFSError) -> PFSPath {
+        try PFSPath.root.appending("log").appending("\(hash.hex).\(stream)")
+    }
 }
 
 /// How a job stands.

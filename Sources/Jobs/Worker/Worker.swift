@@ -175,7 +175,7 @@ public final class Worker: Sendable {
                 try Task.checkCancellation()
                 last = outcome
                 if outcome.succeeded(accepting: spec.transform.acceptReturnCodes) {
-                    var files = try outputFiles(output, under: try PFSPath.root.appending(hash.hex).appending("out"))
+                    var files = try outputFiles(output, under: try DatumResult.outputFolder(of: hash))
                     files += try logFiles(outcome, hash: hash, directory: directory)
                     return (DatumOutcomeRecord(datum: 0, succeeded: true, durationMillis: Self.millis(outcome.duration),
                                                attempts: attempts, reason: ""), files)
@@ -272,7 +272,7 @@ public final class Worker: Sendable {
         for (name, bytes) in [("stdout", outcome.stdout), ("stderr", outcome.stderr)] where !bytes.isEmpty {
             let file = "\(directory)/\(name).log"
             try Data(bytes).write(to: URL(fileURLWithPath: file))
-            files.append(ResultFile(path: try PFSPath.root.appending(hash.hex).appending(name), hostPath: file))
+            files.append(ResultFile(path: try DatumResult.log(name, of: hash), hostPath: file))
         }
         return files
     }

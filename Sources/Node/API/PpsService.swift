@@ -195,7 +195,7 @@ struct PpsService<Backend: APIBackend>: Pps_API.SimpleServiceProtocol {
                       let result = datum.result, let root = ChunkID(hex: result.root) else { continue }
                 let tree = files.trees.tree(root)
                 for stream in ["stdout", "stderr"] {
-                    let path = try PFSPath.root.appending(datum.hash.hex).appending(stream)
+                    let path = try DatumResult.log(stream, of: datum.hash)
                     guard let entry = try await tree.lookup(path), !entry.isDirectory else { continue }
                     var bytes: [UInt8] = []
                     for piece in try await files.trees.fileObject(entry.id).pieces { bytes += try await files.read(piece.chunk) }
