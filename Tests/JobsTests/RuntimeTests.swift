@@ -160,6 +160,22 @@ import Testing
         await #expect(throws: RuntimeError.self) { _ = try await early.value }
     }
 
+    /// Found by `scripts/bench.sh jobs`: its data dirs were under a 0700 folder from mktemp, so the
+    /// sandbox (nobody) could not bind any datum's folder and every datum failed with "exit 1". The probe
+    /// now names such a folder, and the node falls back saying why.
+    @Test func aFolderTheSandboxCannotEnterIsNamed() async throws {
+        let scratch = try Scratch()
+        let closed = scratch.path + "/closed"
+        try FileManager.default.createDirectory(atPath: closed + "/data/jobs", withIntermediateDirectories: true)
+        chmod(closed, 0o700)
+        #expect(BwrapRuntime.closedAncestor(of: closed + "/data/jobs") == closed)
+        #expect(BwrapRuntime.closedAncestor(of: scratch.path + "/in") == nil)
+        if geteuid() == 0, Self.bwrapPresent {
+            let (runtime, why) = await BwrapRuntime.detect(scratch: closed + "/data/jobs")
+            #expect(runtime == nil && why.contains("cannot enter \(closed)"), "\(why)")
+        }
+    }
+
     @Test func createTimeChecksFindMissingProgramsAndImages() throws {
         func spec(_ transform: String) throws -> PipelineSpec {
             try PipelineSpec(parsing: #"{"pipeline": {"name": "p"}, "transform": \#(transform), "input": {"pfs": {"repo": "r", "glob": "/"}}}"#)

@@ -34,6 +34,7 @@ BUILD_PACKAGES=(pkg-config liblz4-dev)
 # and the folder deleted. For benchmarks and measurements that must not touch the user's .cluster/.
 own_cluster() {
     work="$(mktemp -d "/tmp/pach-$1.XXXXXX")"
+    chmod 755 "$work"  # the job sandboxes run as nobody, who must reach the nodes' data dirs
     own_cluster_env=(PACH_CLUSTER_DIR="$work/cluster" PACH_PORT_BASE="$2")
     [ -z "${3:-}" ] || own_cluster_env+=(PACH_BIN_DIR="$3")
     trap 'own_cluster_sh down --purge >/dev/null 2>&1 || true; rm -rf -- "$work"' EXIT

@@ -25,14 +25,22 @@ public struct BwrapRuntime: ContainerRuntime {
         sandboxUser = geteuid() == 0 ? (65_534, 65_534) : nil
     }
 
-    /// bwrap where it exists and can make namespaces here, else nil (with why).
-    public static func detect(executable: String = "/usr/bin/bwrap") async -> (runtime: BwrapRuntime?, why: String) {
+    /// bwrap where it exists and can make namespaces here, else nil (with why). With `scratch` (where
+    /// datums will be laid out), the probe runs there, and a folder above it that the sandbox's user
+    /// cannot enter is named.
+    public static func detect(executable: String = "/usr/bin/bwrap", scratch: String? = nil) async
+        -> (runtime: BwrapRuntime?, why: String) {
         guard access(executable, X_OK) == 0 else { return (nil, "\(executable) is missing (apt-get install bubblewrap)") }
         let runtime = BwrapRuntime(executable: executable)
         if runtime.sandboxUser != nil, access(setpriv, X_OK) != 0 {
             return (nil, "\(setpriv) is missing (apt-get install util-linux); bwrap must not run user code as root")
         }
-        var template = Array("/tmp/pach-bwrap-probe-XXXXXX".utf8CString)
+        if let scratch, runtime.sandboxUser != nil, let closed = closedAncestor(of: scratch) {
+            return (nil, "the sandbox runs as nobody, who cannot enter \(closed) (mode without o+x), above the jobs "
+                + "folder \(scratch); give it o+x or put the data dir elsewhere")
+        }
+        if let scratch { mkdir(scratch, 0o755) }
+        var template = Array("\(scratch ?? "/tmp")/pach-bwrap-probe-XXXXXX".utf8CString)
         guard let folder = mkdtemp(&template).map({ String(cString: $0) }) else {
             return (nil, "cannot make a folder for the bwrap probe: \(String(cString: strerror(errno)))")
         }
@@ -59,6 +67,18 @@ public struct BwrapRuntime: ContainerRuntime {
     static let systemFolders = ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     /// Everything of a sandbox on the host's root but its /pfs (for `BatchSandbox`).
     static var walls: [String] { namespaces + hostRoot + systemFolders }
+
+    /// The first folder from `/` down to `path` (those that exist) that others may not enter.
+    static func closedAncestor(of path: String) -> String? {
+        var current = ""
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            var info = stat()
+            guard stat(current, &info) == 0 else { return nil }
+            if info.st_mode & S_IFMT == S_IFDIR && info.st_mode & 0o001 == 0 { return current }
+        }
+        return nil
+    }
 
     /// bwrap's command line for `run` (argv; setpriv first when the sandbox changes user).
     public func arguments(for run: DatumRun) -> [String] {

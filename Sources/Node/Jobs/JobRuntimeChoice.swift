@@ -12,7 +12,7 @@ enum JobRuntimeChoice: String, Sendable, Equatable {
     /// run jobs, and the log says they run unisolated).
     static func choose(_ choice: JobRuntimeChoice, scratch: String, logger: Logger) async -> any ContainerRuntime {
         if choice != .process {
-            let (runtime, why) = await BwrapRuntime.detect()
+            let (runtime, why) = await BwrapRuntime.detect(scratch: scratch)
             if let runtime {
                 logger.info("jobs run user code in bubblewrap (\(runtime.executable))")
                 return runtime
