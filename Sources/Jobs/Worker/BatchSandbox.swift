@@ -11,10 +11,10 @@ import Glibc
 ///
 /// Inside, a small bash driver reads one request per datum (its command, environment, timeout), runs
 /// the command in a subshell with exactly that environment (under `timeout` when the datum has a
-/// limit), kills whatever the command left running, and answers the exit status. Between datums the worker renames the
-/// datum's inputs into the sandbox's `/pfs` (mounted read-only inside) and empties `/pfs/out` into the
-/// datum's output folder; the driver's files (`/.pach/ctl`, read-only) and the logs it writes
-/// (`/.pach/logs`) are folders of their own. The walls are those of `BwrapRuntime`: no network, the
+/// limit), kills whatever the command left running, and answers the exit status. Between datums the
+/// worker renames the datum's inputs into the sandbox's `/pfs` (mounted read-only inside) and empties
+/// `/pfs/out` into the datum's output folder; the stdin files (`/.pach/ctl`, read-only) and the logs
+/// the driver writes (`/.pach/logs`) are folders of their own. The walls are those of `BwrapRuntime`: no network, the
 /// node's processes hidden, `/usr` and `/etc` read-only, nothing writable but `/pfs/out`, `/tmp` and
 /// the logs, no capabilities, `nobody` when the node is root.
 ///
@@ -71,11 +71,10 @@ final class BatchSandbox: Sendable {
     /// Whether `run` can go through the driver: no image, and every variable name one the shell can
     /// export (an input named `images-2` cannot be; such runs get a sandbox of their own).
     static func accepts(_ run: DatumRun) -> Bool {
+        func letter(_ byte: UInt8) -> Bool { byte == 0x5F || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) }
         func exportable(_ name: String) -> Bool {
-            guard let first = name.utf8.first, first == 0x5F || (0x41...0x5A).contains(first) || (0x61...0x7A).contains(first) else {
-                return false
-            }
-            return name.utf8.allSatisfy { $0 == 0x5F || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+            guard let first = name.utf8.first, letter(first) else { return false }
+            return name.utf8.allSatisfy { letter($0) || (0x30...0x39).contains($0) }
         }
         return run.image == nil && run.env.keys.allSatisfy(exportable) && run.inputs.allSatisfy { exportable($0.name) }
     }
