@@ -89,6 +89,41 @@ extension IntegrationTests {
             }
         }
 
+        @Test("every input commit gets a job of its own, also those that land while a job runs; its output commit names it")
+        func oneJobPerInputCommit() async throws {
+            try await TestCluster.with(nodes: 3) { cluster in
+                try Self.write(["a": "1\n"], under: cluster.root + "/images")
+                try await cluster.pachctlOK(["create", "repo", "images"], via: [1])
+                try await cluster.pachctlOK(["put", "file", "images@master:/a", "-f", cluster.root + "/images/a"], via: [1])
+                try await Self.create(cluster, Self.spec("slow", input: "images", glob: "/",
+                                                         script: "sleep 1; ls images | wc -l > out/count"))
+                // Three commits while the first job sleeps.
+                var commits: [String] = []
+                for name in ["b", "c", "d"] {
+                    try "\(name)\n".write(toFile: cluster.root + "/images/\(name)", atomically: true, encoding: .utf8)
+                    try await cluster.pachctlOK(["put", "file", "images@master:/\(name)", "-f", cluster.root + "/images/\(name)"],
+                                                via: [2])
+                    let head = try await cluster.pachctlOK(["inspect", "commit", "images@master", "-o", "json"], via: [2])
+                    commits.append(try #require(try head.jsonDocuments().first?.string("id")))
+                }
+                // Waiting on the middle commit returns the output commit made for it.
+                let waited = try await cluster.pachctl(["wait", "commit", "images@\(commits[1])", "-o", "json"], via: [3],
+                                                       timeout: .seconds(300))
+                let output = try #require(try waited.jsonDocuments().first { $0.string("repo") == "slow" }, "\(waited)")
+                let outputID = try #require(output.string("id"))
+                let info = try await cluster.pachctlOK(["inspect", "commit", "slow@\(outputID)", "-o", "json"], via: [1])
+                #expect(info.stdout.contains(commits[1]) && !info.stdout.contains(commits[2]), "\(info)")
+                #expect(try await cluster.pachctlOK(["get", "file", "slow@\(outputID):/count"], via: [2]).stdout == "3\n")
+                try await Self.until("a job ran on every commit") {
+                    let jobs = try await cluster.pachctlOK(["list", "job", "-p", "slow", "-o", "json"], via: [1]).jsonDocuments()
+                    return jobs.count == 4 && jobs.allSatisfy { $0.string("state") == "success" }
+                }
+                let jobs = try await cluster.pachctlOK(["list", "job", "-p", "slow", "-o", "json"], via: [1]).jsonDocuments()
+                let ran = jobs.compactMap { $0.objects("inputs").first?.string("commit") }
+                #expect(Set(commits).isSubset(of: Set(ran)), "jobs ran on \(ran), commits \(commits)")
+            }
+        }
+
         @Test("the code sees its job, datum and input path in the environment; accept_return_code counts an exit code as success; two datums writing one path fail the job, naming both")
         func environmentAndAcceptedCodes() async throws {
             try await TestCluster.with(nodes: 3) { cluster in

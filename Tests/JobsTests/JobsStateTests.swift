@@ -231,6 +231,26 @@ import Testing
         return id
     }
 
+    /// One job per input commit: a job may run on a commit behind the head; its output names exactly it.
+    @Test func aJobMayRunOnACommitBehindTheHead() throws {
+        let log = Log()
+        log.pfs(.createRepo(try RepoName("images"), description: "", createdAtNanos: 1))
+        log.pfs(.createRepo(try RepoName("other"), description: "", createdAtNanos: 1))
+        log.jobs(.createPipeline(specText: Self.spec(), update: false, reprocess: false, atNanos: 5))
+        let older = log.commit("images")
+        log.commit("images")
+        let elsewhere = log.commit("other")
+        let branch = BranchKey(try RepoName("images"), .master)
+        let stray = [JobInput(name: "images", branch: branch, commit: elsewhere)]
+        #expect(Self.failure(log.jobs(.startJob(pipeline: try RepoName("edges"), version: 1, id: log.freshID(),
+                                                inputs: stray, atNanos: 9))) != nil)
+        let id = log.freshID()
+        let inputs = [JobInput(name: "images", branch: branch, commit: older)]
+        #expect(Self.failure(log.jobs(.startJob(pipeline: try RepoName("edges"), version: 1, id: id, inputs: inputs, atNanos: 9))) == nil)
+        let output = try log.machine.inspectCommit(.commit(id, in: try RepoName("edges")))
+        #expect(output.provenance == [CommitProvenance(branch: branch, commit: older)])
+    }
+
     @Test func restartingADatumRefusesTheReportOfTheRunItReplaced() throws {
         let log = Log()
         log.pfs(.createRepo(try RepoName("images"), description: "", createdAtNanos: 1))

@@ -48,21 +48,66 @@ public struct Coordinator: Sendable {
 
     // MARK: Starting jobs
 
-    /// Starts a job when the input heads (all finished) or the pipeline's version differ from the last job's.
+    /// Starts the pipeline's next job, one per input commit: the first job of a version runs on the
+    /// input heads; after it, each job moves one input on by one finished commit (of all inputs, the
+    /// one whose next commit finished first), so every commit gets a job whose output names it.
     func trigger(_ pipeline: PipelineRecord) async {
-        var inputs: [JobInput] = []
-        for leaf in pipeline.spec.input.leaves {
-            let key = BranchKey(leaf.repo, leaf.branch)
-            guard let head = try? io.metadata.inspectBranch(key).head,
-                  let commit = try? io.metadata.inspectCommit(.commit(head, in: key.repo)),
-                  commit.finishedAtNanos != nil else { return }
-            inputs.append(JobInput(name: leaf.name, branch: key, commit: head))
-        }
-        guard inputs != pipeline.lastInputs || pipeline.version != pipeline.lastVersion else { return }
+        guard let inputs = nextInputs(pipeline) else { return }
         var generator = SystemRandomNumberGenerator()
         let id = CommitID.random(using: &generator)
         await propose(.startJob(pipeline: pipeline.name, version: pipeline.version, id: id, inputs: inputs,
                                 atNanos: io.now()), what: "start a job of \(pipeline.name)")
+    }
+
+    /// The inputs of the pipeline's next job, or nil when it has run on every finished commit.
+    func nextInputs(_ pipeline: PipelineRecord) -> [JobInput]? {
+        let leaves = pipeline.spec.input.leaves
+        let keys = leaves.map { BranchKey($0.repo, $0.branch) }
+        let fresh = pipeline.version != pipeline.lastVersion || pipeline.lastInputs.map(\.branch) != keys
+        if fresh {
+            var heads: [JobInput] = []
+            for (leaf, key) in zip(leaves, keys) {
+                guard let head = finishedHead(key) else { return nil }
+                heads.append(JobInput(name: leaf.name, branch: key, commit: head))
+            }
+            return heads
+        }
+        var best: (leaf: Int, commit: CommitID, finished: UInt64)?
+        for (index, key) in keys.enumerated() {
+            guard let next = nextCommit(on: key, after: pipeline.lastInputs[index].commit) else { continue }
+            if best == nil || next.finished < best!.finished { best = (index, next.id, next.finished) }
+        }
+        guard let best else { return nil }
+        var inputs = pipeline.lastInputs
+        inputs[best.leaf].commit = best.commit
+        return inputs
+    }
+
+    /// The branch's head, when it is finished.
+    func finishedHead(_ key: BranchKey) -> CommitID? {
+        guard let head = try? io.metadata.inspectBranch(key).head,
+              let commit = try? io.metadata.inspectCommit(.commit(head, in: key.repo)),
+              commit.finishedAtNanos != nil else { return nil }
+        return head
+    }
+
+    /// The finished commit right after `last` on the branch (walking back from its head), or its
+    /// finished head when `last` is no longer on it; nil when nothing finished came after `last`.
+    func nextCommit(on key: BranchKey, after last: CommitID) -> (id: CommitID, finished: UInt64)? {
+        var newer: (id: CommitID, finished: UInt64)?
+        var next = try? io.metadata.inspectBranch(key).head
+        var steps = 0
+        while let id = next, steps < 100_000 {
+            if id == last { return newer }
+            guard let commit = try? io.metadata.inspectCommit(.commit(id, in: key.repo)) else { break }
+            if let finished = commit.finishedAtNanos { newer = (id, finished) }
+            next = commit.parent
+            steps += 1
+        }
+        // `last` is not behind the head any more (the branch was moved): start from the head.
+        return finishedHead(key).flatMap { head in
+            (try? io.metadata.inspectCommit(.commit(head, in: key.repo)))?.finishedAtNanos.map { (head, $0) }
+        }.flatMap { $0.id == last ? nil : $0 }
     }
 
     // MARK: Planning

@@ -2,8 +2,9 @@ import PFS
 import Replication
 
 extension JobsState {
-    /// Starts a job on `inputs`, which must be the input branches' finished heads right now (the
-    /// coordinator looked a moment ago; a commit that landed since refuses this, and it looks again).
+    /// Starts a job on `inputs`: for each input branch a finished commit on it (its head or one before,
+    /// the next one the pipeline has not run on: one job per input commit). The output commit's
+    /// provenance is exactly these commits and theirs.
     mutating func startJob(_ name: RepoName, version: UInt64, id: CommitID, inputs: [JobInput], atNanos: UInt64,
                            pfs: inout MetadataState) throws(PFSError) -> JobInfo {
         let record = try pipeline(name)
@@ -19,14 +20,22 @@ extension JobsState {
             throw .invalidArgument("the job's inputs \(inputs) do not match pipeline \(name)'s inputs")
         }
         for input in inputs {
-            let head = try pfs.inspectBranch(input.branch).head
-            guard head == input.commit else { throw .branchHeadMoved(input.branch, expected: input.commit, actual: head) }
             let commit = try pfs.inspectCommit(.commit(input.commit, in: input.branch.repo))
             guard commit.finishedAtNanos != nil else { throw .commitNotFinished(input.commit) }
+            guard Self.isOnBranch(input.commit, input.branch, pfs) else {
+                throw .failedPrecondition("commit \(input.commit) is not on branch \(input.branch) (its head or before)")
+            }
         }
-        _ = try Self.run(.startCommit(repo: name, branch: record.spec.outputBranch, parent: nil, id: id,
-                                      startedAtNanos: atNanos, description: "job \(id) of pipeline \(name) v\(version)"),
-                         on: &pfs)
+        let before = pfs
+        do throws(PFSError) {
+            _ = try Self.run(.startCommit(repo: name, branch: record.spec.outputBranch, parent: nil, id: id,
+                                          startedAtNanos: atNanos,
+                                          description: "job \(id) of pipeline \(name) v\(version)"), on: &pfs)
+            try pfs.replaceProvenance(of: id, with: inputs.map { CommitProvenance(branch: $0.branch, commit: $0.commit) })
+        } catch {
+            pfs = before
+            throw error
+        }
         jobs[id] = JobRecord(id: id, pipeline: name, pipelineVersion: version, inputs: inputs, state: .starting,
                              reason: "", createdAtNanos: atNanos, finishedAtNanos: 0, datums: [], batches: [],
                              localBytes: 0, remoteBytes: 0, sequence: nextSequence)

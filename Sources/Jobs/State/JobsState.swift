@@ -130,6 +130,18 @@ public struct JobsState: MetadataExtension, Equatable {
         return (covering, due)
     }
 
+    /// Whether `commit` is the head of `branch` or an ancestor of it (bounded walk).
+    static func isOnBranch(_ commit: CommitID, _ branch: BranchKey, _ pfs: MetadataState) -> Bool {
+        var next = try? pfs.inspectBranch(branch).head
+        var steps = 0
+        while let id = next, steps < 100_000 {
+            if id == commit { return true }
+            next = (try? pfs.inspectCommit(.commit(id, in: branch.repo)))?.parent
+            steps += 1
+        }
+        return false
+    }
+
     /// Whether every input branch of `pipeline` has a finished head (what a job needs to start).
     static func canStart(_ pipeline: PipelineRecord, _ pfs: MetadataState) -> Bool {
         pipeline.spec.input.leaves.allSatisfy { leaf in

@@ -23,6 +23,22 @@ extension MetadataState {
                             description: description)
     }
 
+    /// Replaces the provenance of the open commit `id` with `inputs` and, transitively, their own
+    /// provenance: for an extension that starts a commit computed from commits other than the upstream
+    /// heads (a job that runs on one input commit while newer ones wait). Run inside its `apply`.
+    public mutating func replaceProvenance(of id: CommitID, with inputs: [CommitProvenance]) throws(PFSError) {
+        let record = try commit(id)
+        guard record.isOpen else { throw .commitFinished(id) }
+        var provenance = Set<CommitProvenance>()
+        for input in inputs {
+            let upstream = try commit(input.commit)
+            guard upstream.repo == input.branch.repo else { throw .commitNotInRepo(input.commit, input.branch.repo) }
+            provenance.insert(input)
+            provenance.formUnion(upstream.provenance)
+        }
+        commits[id]!.provenance = provenance.sorted()
+    }
+
     /// Makes a finished commit in one step on top of the branch head the proposer built its tree on.
     mutating func commitFiles(_ key: BranchKey, parent: CommitID?, id: CommitID, startedAtNanos: UInt64,
                               finishedAtNanos: UInt64, sizeBytes: UInt64, rootTreeID: String,
