@@ -98,9 +98,9 @@ public struct JobsState: MetadataExtension, Equatable {
     }
 
     /// For each pipeline reading the branch `commit` is on: the first job that ran on it or on a later
-    /// head (commits that land while a job runs are processed together by the next one, whose
-    /// provenance names only the newest); if none has yet, the pipeline is due to run on it (unless it
-    /// is stopped, or another of its inputs has no finished head, so that no job can start).
+    /// commit of the branch (a new version's first job runs on the heads, past older commits); if none
+    /// has yet, the pipeline is due to run on it (unless it is stopped, or another of its inputs has no
+    /// finished head, so that no job can start).
     public func downstream(of commit: CommitID, in pfs: MetadataState) -> (commits: [CommitID], due: [String]) {
         var covering: [CommitID] = []
         var due: [String] = []
