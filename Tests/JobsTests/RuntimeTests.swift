@@ -137,19 +137,19 @@ import Testing
         }
     }
 
-    /// `stop job` and `restart datum` cancel the worker's task: the code and what it started die at once.
+    /// `stop job` and `restart datum` cancel the worker's task: the code and what it started die at once
+    /// (the code would exit 0 after a minute; killed, it ends by SIGKILL). No time bound: under CI's
+    /// load the cooperative pool can be busy for minutes (CI, stop 19: 223 s for this test).
     @Test func cancellingTheRunKillsTheWholeGroup() async throws {
         let scratch = try Scratch()
         let runtime = ProcessRuntime(scratch: scratch.path)
         let pidFile = scratch.path + "/child.pid"
         let run = DatumRun(cmd: ["/bin/sh", "-c", "sleep 60 & echo $! > \(pidFile); wait"], output: scratch.path + "/out")
-        let started = ContinuousClock.now
         let task = Task { try await runtime.run(run) }
         while !FileManager.default.fileExists(atPath: pidFile) { try await Task.sleep(for: .milliseconds(20)) }
         task.cancel()
         let outcome = try await task.value
-        #expect(ContinuousClock.now - started < .seconds(10) && outcome.signal == SIGKILL && !outcome.succeeded(),
-                "\(outcome.summary)")
+        #expect(outcome.signal == SIGKILL && !outcome.succeeded(), "\(outcome.summary)")
         let child = try #require(Int32((scratch.read("child.pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(try await Self.ends(child), "the code's own child outlived the cancellation")
         // Cancelled before it starts: nothing runs.
