@@ -16,11 +16,7 @@ done
 
 ensure_swift
 ensure_packages openssl lz4 "${BUILD_PACKAGES[@]}"
-log "building chunk-bench, pachd and pachctl (release) in $scratch"
-for product in chunk-bench pachd pachctl; do
-    swift build -c release --product "$product" --scratch-path "$scratch" >&2
-done
-bin="$REPO_ROOT/$scratch/release"
+build_release "$scratch" chunk-bench pachd pachctl
 
 own_cluster bench-chunks 31650 "$bin"
 
@@ -46,7 +42,6 @@ own_cluster_sh up 3 >/dev/null
 # shellcheck disable=SC1091
 source "$work/cluster/env"
 
-now() { date +%s.%N; }
 rate() { awk -v bytes="$1" -v start="$2" -v end="$3" 'BEGIN { printf "%.1f", bytes / 1e6 / (end - start) }'; }
 bytes=$((mib << 20))
 results=()

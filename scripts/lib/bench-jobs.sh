@@ -20,16 +20,10 @@ for n in "$files" "$mib"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "$usage (positiv
 
 ensure_swift
 ensure_packages python3 bubblewrap util-linux "${BUILD_PACKAGES[@]}"
-log "building pachd and pachctl (release) in $scratch"
-for product in pachd pachctl; do
-    swift build -c release --product "$product" --scratch-path "$scratch" >&2
-done
-bin="$REPO_ROOT/$scratch/release"
+build_release "$scratch" pachd pachctl
 pachctl="$bin/pachctl"
 own_cluster bench-jobs 31850 "$bin"
 
-now() { date +%s.%N; }
-seconds() { awk -v start="$1" -v end="$2" 'BEGIN { printf "%.2f", end - start }'; }
 # job_field JSON FIELD: one number or string field of a job's JSON document.
 job_field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 # run_pipeline NAME SPEC: creates the pipeline and waits for its first job; prints the job's JSON and

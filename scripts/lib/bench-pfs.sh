@@ -22,18 +22,12 @@ for n in "$mib" "$small" "$entries"; do [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "$usa
 
 ensure_swift
 ensure_packages time python3 "${BUILD_PACKAGES[@]}"
-log "building pachd and pachctl (release) in $scratch"
-for product in pachd pachctl; do
-    swift build -c release --product "$product" --scratch-path "$scratch" >&2
-done
-bin="$REPO_ROOT/$scratch/release"
+build_release "$scratch" pachd pachctl
 pachctl="$bin/pachctl"
 
 # Everything (inputs, copies, the cluster's data) on one disk, so cp is a fair ceiling.
 own_cluster bench-pfs 31750 "$bin"
 
-now() { date +%s.%N; }
-seconds() { awk -v start="$1" -v end="$2" 'BEGIN { printf "%.2f", end - start }'; }
 rate() { awk -v bytes="$1" -v start="$2" -v end="$3" 'BEGIN { printf "%.1f", bytes / 1e6 / (end - start) }'; }
 per_second() { awk -v n="$1" -v start="$2" -v end="$3" 'BEGIN { printf "%.0f", n / (end - start) }'; }
 # peak_rss_mib PID: the process's peak resident set so far (VmHWM), in MiB.

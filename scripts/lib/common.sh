@@ -40,3 +40,16 @@ own_cluster() {
     trap 'own_cluster_sh down --purge >/dev/null 2>&1 || true; rm -rf -- "$work"' EXIT
 }
 own_cluster_sh() { env "${own_cluster_env[@]}" "$REPO_ROOT/scripts/cluster.sh" "$@"; }
+
+# build_release SCRATCH PRODUCT...: builds the products (release) in SCRATCH; sets $bin to their folder.
+build_release() {
+    local scratch="$1" product
+    shift
+    log "building $* (release) in $scratch"
+    for product in "$@"; do swift build -c release --product "$product" --scratch-path "$scratch" >&2; done
+    bin="$REPO_ROOT/$scratch/release"
+}
+
+# Wall-clock helpers for benchmarks: now (seconds, with nanoseconds), seconds START END.
+now() { date +%s.%N; }
+seconds() { awk -v start="$1" -v end="$2" 'BEGIN { printf "%.2f", end - start }'; }
