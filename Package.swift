@@ -53,6 +53,8 @@ let package = Package(
         ),
         // liblz4 through its pkg-config file; Debian's liblz4-dev provides both.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        // libfuse 2.9 through its pkg-config file (Debian's libfuse-dev); the shim sets FUSE_USE_VERSION 26.
+        .systemLibrary(name: "CFuse", pkgConfig: "fuse", providers: [.apt(["libfuse-dev"])]),
         // Linux calls missing from Swift's Glibc module (syncfs, mallopt).
         .systemLibrary(name: "CLinux"),
         .target(
@@ -64,7 +66,7 @@ let package = Package(
         ),
         .executableTarget(name: "ChunkBench", dependencies: ["Replication"], path: "Benchmarks/ChunkBench"),
         .testTarget(name: "ReplicationTests", dependencies: ["Replication", "Raft"]),
-        .target(name: "PFS", dependencies: ["Raft", "Replication"], exclude: ["README.md"]),
+        .target(name: "PFS", dependencies: ["CFuse", "Raft", "Replication"], exclude: ["README.md"]),
         .target(name: "Jobs", dependencies: ["CLinux", "PFS", "Replication", .product(name: "Logging", package: "swift-log")],
                 exclude: ["README.md"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs", "PFS", "Raft", "Replication", "Linearizability"]),
@@ -110,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "pachctl",
             dependencies: [
-                "CLinux", "PachAPI", "PachctlKit",
+                "CLinux", "PachAPI", "PachctlKit", "PFS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

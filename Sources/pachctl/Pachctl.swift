@@ -22,7 +22,7 @@ struct Pachctl: AsyncParsableCommand {
             VersionCommand.self, ClusterCommand.self, CreateCommand.self, ListCommand.self,
             InspectCommand.self, DeleteCommand.self, StartCommand.self, FinishCommand.self, PutCommand.self,
             GetCommand.self, GlobCommand.self, CopyCommand.self, DiffCommand.self, WaitCommand.self, SubscribeCommand.self,
-            UpdateCommand.self, StopCommand.self, RestartCommand.self, Logs.self,
+            UpdateCommand.self, StopCommand.self, RestartCommand.self, Logs.self, MountCommand.self, UnmountCommand.self,
         ]
     )
 }
@@ -69,7 +69,7 @@ enum PachctlMain {
 /// The command words of an argument list, for the help hint of a usage error ("list commit").
 enum CommandPath {
     static let verbs: Set<String> = ["version", "cluster", "create", "list", "inspect", "delete", "start", "finish", "put",
-                                     "get", "glob", "copy", "diff", "wait", "subscribe"]
+                                     "get", "glob", "copy", "diff", "wait", "subscribe", "mount", "unmount"]
     static let nouns: Set<String> = ["repo", "commit", "branch", "status", "file", "object"]
 
     static func words(of arguments: [String]) -> String {

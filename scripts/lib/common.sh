@@ -27,7 +27,7 @@ ensure_swift() {
 }
 
 # System packages every build needs. Modules add theirs here as they land.
-BUILD_PACKAGES=(pkg-config liblz4-dev)
+BUILD_PACKAGES=(pkg-config liblz4-dev libfuse-dev fuse)
 
 # own_cluster NAME PORT_BASE [BIN_DIR]: a scratch folder ($work) holding a cluster of the caller's own on
 # PORT_BASE; `own_cluster_sh ARGS...` runs scripts/cluster.sh against it; on exit the cluster is purged

@@ -14,7 +14,12 @@ extension PfsService {
             let repo = try PfsArguments.repo(message.repo)
             return (try PfsArguments.ref(in: repo, message.ref), try PFSPath(message.path.isEmpty ? "/" : message.path))
         }
-        try await readPoint(request.metadata, context, rpc: "GetFile")
+        // A byte range of a finished commit named by id (what a mount reads, a block at a time, after
+        // resolving the file) needs no read point: such a commit never changes.
+        let ranged = message.offset > 0 || message.length > 0
+        if !(ranged && Self.isFinishedCommit(ref, in: backend.metadata)) {
+            try await readPoint(request.metadata, context, rpc: "GetFile")
+        }
         let opened = try await openTree(ref)
         guard let entry = try await Self.readTree({ try await opened.tree.lookup(path) }) else {
             throw StatusMapping.rpcError(for: .fileNotFound(path: path.description, commit: opened.name))
@@ -22,13 +27,18 @@ extension PfsService {
         if entry.kind == .directory && !message.recursive {
             throw RPCError(code: .invalidArgument, message: "\(path) is a directory in \(opened.name); get it with -r (recursive)")
         }
+        if ranged && message.recursive {
+            throw RPCError(code: .invalidArgument, message: "a byte range (offset, length) reads one file, not with recursive")
+        }
+        let start = min(message.offset, entry.sizeBytes)
+        let range = ranged ? start..<(message.length == 0 ? entry.sizeBytes : start + min(message.length, entry.sizeBytes - start)) : nil
         let storage = try fileStorage()
         let commit = Pfs_Commit(opened.commit)
         let recursive = message.recursive
         let walk = entry.kind == .file ? nil : opened.tree.walk(under: path)
         return StreamingServerResponse { writer in
             var pipeline = FilePipeline(io: storage, reader: opened.tree.reader, single: walk == nil ? entry : nil,
-                                        walk: walk?.makeAsyncIterator())
+                                        walk: walk?.makeAsyncIterator(), range: range)
             var buffer = OutgoingBytes(messageBytes: 256 << 10)
             do {
                 while let item = try await pipeline.next() {
@@ -48,7 +58,7 @@ extension PfsService {
                 pipeline.cancel()
                 throw Self.readError(error)
             }
-            if !buffer.isEmpty || (!recursive && entry.sizeBytes == 0) {
+            if !buffer.isEmpty || (!recursive && (entry.sizeBytes == 0 || range?.isEmpty == true)) {
                 try await writer.write(Self.dataMessage(buffer.drain()))
             }
             return [:]
@@ -171,6 +181,12 @@ extension PfsService {
     }
 
     // MARK: Helpers
+
+    /// Whether `ref` is a commit id (no ancestry) that this node knows as finished.
+    static func isFinishedCommit(_ ref: Ref, in metadata: MetadataStateMachine) -> Bool {
+        guard case .commit = ref.target, ref.ancestry == 0 else { return false }
+        return (try? metadata.inspectCommit(ref))?.isFinished == true
+    }
 
     /// Entries per ListFile page read from a directory object.
     static var listPage: Int { 1_000 }

@@ -15,7 +15,14 @@ struct FilePipeline {
 
     private enum Queued {
         case file(TreeEntry)
-        case chunk(Task<[UInt8], any Error>)
+        /// A chunk's read, and the part of it wanted (nil: all of it).
+        case chunk(Task<[UInt8], any Error>, Range<Int>?)
+    }
+
+    /// A chunk of the current file and the part of it wanted.
+    private struct Wanted {
+        var chunk: ChunkID
+        var slice: Range<Int>?
     }
 
     let io: any ChunkIO
@@ -27,13 +34,16 @@ struct FilePipeline {
     private var walk: TreeWalk.Iterator?
     private var walkDone = false
     private var objects: [(TreeEntry, Task<FileObject, any Error>)] = []
-    private var current: (pieces: [FileObject.Piece], next: Int)?
+    private var current: (pieces: [Wanted], next: Int)?
+    /// For a single file: the bytes wanted (nil: all).
+    private let range: Range<UInt64>?
     private var queued: [Queued] = []
     private var chunksQueued = 0
 
-    /// A pipeline over one file (`single`) or over the files of `walk`.
-    init(io: any ChunkIO, reader: TreeReader, single: TreeEntry?, walk: TreeWalk.Iterator?) {
+    /// A pipeline over one file (`single`, or only `range` of its bytes) or over the files of `walk`.
+    init(io: any ChunkIO, reader: TreeReader, single: TreeEntry?, walk: TreeWalk.Iterator?, range: Range<UInt64>? = nil) {
         self.io = io
+        self.range = single == nil ? nil : range
         self.reader = reader
         self.single = single
         self.walk = walk
@@ -47,26 +57,31 @@ struct FilePipeline {
         switch queued.removeFirst() {
         case .file(let entry):
             return .file(entry)
-        case .chunk(let task):
+        case .chunk(let task, let slice):
             chunksQueued -= 1
-            return .bytes(try await task.value)
+            let bytes = try await task.value
+            guard let slice else { return .bytes(bytes) }
+            guard slice.upperBound <= bytes.count else {
+                throw PFSError.malformed("a chunk is shorter than its file object says")
+            }
+            return .bytes(Array(bytes[slice]))
         }
     }
 
     /// Stops every read in flight.
     func cancel() {
-        for item in queued { if case .chunk(let task) = item { task.cancel() } }
+        for item in queued { if case .chunk(let task, _) = item { task.cancel() } }
         for (_, task) in objects { task.cancel() }
     }
 
     private mutating func refill() async throws {
         while chunksQueued < chunksAhead {
             if var file = current, file.next < file.pieces.count {
-                let chunk = file.pieces[file.next].chunk
+                let wanted = file.pieces[file.next]
                 file.next += 1
                 current = file
                 let io = self.io
-                queued.append(.chunk(Task { try await io.read(chunk) }))
+                queued.append(.chunk(Task { try await io.read(wanted.chunk) }, wanted.slice))
                 chunksQueued += 1
                 continue
             }
@@ -79,8 +94,25 @@ struct FilePipeline {
                 throw PFSError.malformed("\(entry.path): the tree says \(entry.sizeBytes) bytes, its file object \(object.sizeBytes)")
             }
             queued.append(.file(entry))
-            current = (object.pieces, 0)
+            current = (Self.wanted(object.pieces, range), 0)
         }
+    }
+
+    /// The chunks holding `range` of a file made of `pieces`, each with the part of it in the range.
+    private static func wanted(_ pieces: [FileObject.Piece], _ range: Range<UInt64>?) -> [Wanted] {
+        guard let range else { return pieces.map { Wanted(chunk: $0.chunk, slice: nil) } }
+        var wanted: [Wanted] = []
+        var start: UInt64 = 0
+        for piece in pieces {
+            let end = start + UInt64(piece.sizeBytes)
+            defer { start = end }
+            if end <= range.lowerBound { continue }
+            if start >= range.upperBound { break }
+            let from = max(start, range.lowerBound) - start
+            let to = min(end, range.upperBound) - start
+            wanted.append(Wanted(chunk: piece.chunk, slice: from == 0 && to == UInt64(piece.sizeBytes) ? nil : Int(from)..<Int(to)))
+        }
+        return wanted
     }
 
     private mutating func prefetchObjects() async throws {

@@ -834,6 +834,13 @@ public nonisolated struct Pfs_GetFileRequest: Sendable {
   /// Every file under a directory; without it a directory is INVALID_ARGUMENT.
   public var recursive: Bool = false
 
+  /// A byte range of one file (not with `recursive`): the bytes from `offset`, at most `length` of them
+  /// (0: to the end of the file). An offset at or past the end gives no bytes. Only the chunks holding
+  /// the range are read.
+  public var offset: UInt64 = 0
+
+  public var length: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2332,7 +2339,7 @@ nonisolated extension Pfs_CopyFileRequest: SwiftProtobuf.Message, SwiftProtobuf.
 
 nonisolated extension Pfs_GetFileRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetFileRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}path\0\u{1}recursive\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}repo\0\u{1}ref\0\u{1}path\0\u{1}recursive\0\u{1}offset\0\u{1}length\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2344,6 +2351,8 @@ nonisolated extension Pfs_GetFileRequest: SwiftProtobuf.Message, SwiftProtobuf._
       case 2: try { try decoder.decodeSingularStringField(value: &self.ref) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.path) }()
       case 4: try { try decoder.decodeSingularBoolField(value: &self.recursive) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.offset) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.length) }()
       default: break
       }
     }
@@ -2362,6 +2371,12 @@ nonisolated extension Pfs_GetFileRequest: SwiftProtobuf.Message, SwiftProtobuf._
     if self.recursive != false {
       try visitor.visitSingularBoolField(value: self.recursive, fieldNumber: 4)
     }
+    if self.offset != 0 {
+      try visitor.visitSingularUInt64Field(value: self.offset, fieldNumber: 5)
+    }
+    if self.length != 0 {
+      try visitor.visitSingularUInt64Field(value: self.length, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2370,6 +2385,8 @@ nonisolated extension Pfs_GetFileRequest: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.ref != rhs.ref {return false}
     if lhs.path != rhs.path {return false}
     if lhs.recursive != rhs.recursive {return false}
+    if lhs.offset != rhs.offset {return false}
+    if lhs.length != rhs.length {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
