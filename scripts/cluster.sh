@@ -170,6 +170,15 @@ require_disks() {
     is_disks || die "disk faults need nodes on their own file systems; start over with: scripts/cluster.sh up $(cluster_size) --fresh --disk-mib 1024"
 }
 
+# detach_views: lazily detaches the FUSE views of datum inputs that killed nodes left mounted under the
+# cluster folder (a node that stops normally unmounts its own; a restarted one detaches a dead one).
+detach_views() {
+    local point
+    awk -v dir="$CLUSTER_DIR/" '$3 ~ /^fuse/ && index($2, dir) == 1 { print $2 }' /proc/mounts | while read -r point; do
+        umount -l "$point" 2>/dev/null || fusermount -u -z "$point" 2>/dev/null || log "could not detach $point"
+    done
+}
+
 # unmount_disks: unmounts every node's disk (members and removed nodes); data stays in the images.
 unmount_disks() {
     local dir
@@ -462,6 +471,7 @@ cmd_up() {
     if [ "$fresh" = 1 ] && [ -d "$CLUSTER_DIR" ]; then
         log "--fresh: stopping any running node and deleting .cluster/"
         stop_all
+        detach_views
         unmount_disks
         rm -rf -- "$CLUSTER_DIR"
     fi
@@ -576,6 +586,7 @@ cmd_down() {
         [ -z "$(netns_leftovers "$(net_tag)")" ] || log "some namespaces or links of $(net_tag) are still there: $(netns_leftovers "$(net_tag)" | paste -sd' ' -)"
         log "deleted the network namespaces, links and fault rules of $(net_tag)"
     fi
+    detach_views
     if [ "$purge" = 1 ]; then
         rm -rf -- "$CLUSTER_DIR"
         log "deleted .cluster/ (data, certificates, token)"

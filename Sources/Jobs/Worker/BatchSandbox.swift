@@ -25,6 +25,8 @@ final class BatchSandbox: Sendable {
     let runtime: BwrapRuntime
     let folder: String
     let child: ChildProcess.Spawned
+    /// Inputs bound for the sandbox's life (FUSE views), by name.
+    let boundInputs: [String: String]
     /// Status lines from the driver; the datum counter; whether the sandbox is gone.
     private let state: Mutex<(buffer: [UInt8], next: Int, ended: Bool)>
     private let reaping = ChildProcess.Reaping()
@@ -79,12 +81,15 @@ final class BatchSandbox: Sendable {
         return run.image == nil && run.env.keys.allSatisfy(exportable) && run.inputs.allSatisfy { exportable($0.name) }
     }
 
-    /// Makes the sandbox's folders under `folder` and starts the driver.
-    init(runtime: BwrapRuntime, folder: String) throws {
+    /// Makes the sandbox's folders under `folder` and starts the driver. `boundInputs` (input name →
+    /// host folder, a FUSE view whose contents change from datum to datum) are bound at `/pfs/<name>`
+    /// once, instead of being lent per datum.
+    init(runtime: BwrapRuntime, folder: String, boundInputs: [String: String] = [:]) throws {
         self.runtime = runtime
         self.folder = folder
+        self.boundInputs = boundInputs
         let manager = FileManager.default
-        for name in ["pfs/out", "out", "ctl", "logs"] {
+        for name in ["pfs/out", "out", "ctl", "logs"] + boundInputs.keys.map({ "pfs/\($0)" }) {
             try manager.createDirectory(atPath: "\(folder)/\(name)", withIntermediateDirectories: true)
         }
         for name in ["", "/pfs", "/pfs/out", "/ctl"] { chmod(folder + name, 0o755) }
@@ -100,6 +105,7 @@ final class BatchSandbox: Sendable {
         argv += [runtime.executable] + BwrapRuntime.walls
         argv += ["--ro-bind", folder + "/pfs", "/pfs", "--bind", folder + "/out", "/pfs/out",
                  "--ro-bind", folder + "/ctl", "/.pach/ctl", "--bind", folder + "/logs", "/.pach/logs",
+                 ] + boundInputs.sorted { $0.key < $1.key }.flatMap { ["--ro-bind", $0.value, "/pfs/\($0.key)"] } + [
                  "--chdir", "/pfs", "--clearenv", "--setenv", "PATH", "/usr/bin:/bin",
                  "--", "/usr/bin/bash", "-c", Self.driver]
         child = try ChildProcess.spawn(executable: argv[0], arguments: argv, environment: ["PATH": "/usr/bin:/bin"])
@@ -146,7 +152,7 @@ final class BatchSandbox: Sendable {
         }
         var lent: [(from: String, to: String)] = []
         defer { for (from, to) in lent.reversed() { rename(to, from) } }
-        for input in run.inputs {
+        for input in run.inputs where boundInputs[input.name] != input.hostPath {
             let inside = "\(folder)/pfs/\(input.name)"
             guard rename(input.hostPath, inside) == 0 else {
                 throw RuntimeError("cannot lend input \(input.name) to the sandbox: \(String(cString: strerror(errno)))")

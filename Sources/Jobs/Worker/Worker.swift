@@ -19,6 +19,8 @@ public final class Worker: Sendable {
     let scratch: String
     let slots: Int
     let logger: Logger
+    /// Where datums' inputs are shown as FUSE views; nil: they are copied to local files.
+    let views: DatumViews?
     /// Batches running here (with their tasks), those whose report is being proposed (no longer
     /// cancelled: their code has finished), and those reported (whose "done" this node may not have
     /// applied yet), as "job/batch/restarts".
@@ -26,8 +28,10 @@ public final class Worker: Sendable {
     /// The datums of the jobs this node runs batches of, listed once per job (not once per batch).
     private let datumLists = Mutex([CommitID: [Datum]]())
 
-    public init(io: any JobsIO, runtime: any ContainerRuntime, scratch: String, slots: Int, logger: Logger) {
+    public init(io: any JobsIO, runtime: any ContainerRuntime, scratch: String, slots: Int, logger: Logger,
+                views: DatumViews? = nil) {
         self.io = io
+        self.views = views
         self.runtime = runtime
         self.scratch = scratch
         self.slots = max(1, slots)
@@ -106,10 +110,22 @@ public final class Worker: Sendable {
             try? FileManager.default.removeItem(atPath: folder)
             rmdir("\(scratch)/\(job.id)")  // once the job's last batch here is done
         }
+        // With FUSE views, the batch's datums show one after another as one view, whose input folders
+        // the batch's sandbox binds once.
+        let view = views.map { _ in "\(job.id)-\(index)-\(batch.restarts)" }
+        let inputNames = batch.datums.flatMap { datums[Int($0)].parts.map(\.input) }.reduce(into: [String]()) {
+            if !$0.contains($1) { $0.append($1) }
+        }
+        var bound: [String: String] = [:]
+        if let views, let view {
+            views.declare(view, inputs: inputNames)
+            for name in inputNames { bound[name] = "\(views.mountpoint)/\(view)/\(name)" }
+        }
+        defer { if let view { views?.hide(view) } }
         // One sandbox for the whole batch where it can be shared (see BatchSandbox).
         var sandbox: BatchSandbox?
         if batch.datums.count > 1, let bwrap = runtime as? BwrapRuntime, BatchSandbox.usable(image: spec.transform.image) {
-            do { sandbox = try BatchSandbox(runtime: bwrap, folder: folder + "/sandbox") } catch {
+            do { sandbox = try BatchSandbox(runtime: bwrap, folder: folder + "/sandbox", boundInputs: bound) } catch {
                 logger.warning("batch \(index) of job \(job.id) runs a sandbox per datum: \(error)")
             }
         }
@@ -120,7 +136,7 @@ public final class Worker: Sendable {
             let datum = datums[Int(position)]
             let hash = job.datums[Int(position)].hash
             var (outcome, files) = try await runDatum(datum, hash: hash, spec: spec, job: job.id, folder: folder,
-                                                      sandbox: sandbox)
+                                                      sandbox: sandbox, view: view, inputNames: inputNames)
             outcome.datum = position
             outcomes.append(outcome)
             results += files
@@ -151,7 +167,12 @@ public final class Worker: Sendable {
     /// Runs one datum up to `datum_tries` times: its outcome, and the files of its result (outputs on
     /// success, logs always) under `/<hash>/`, left in `folder/<hash>` for the batch to store.
     func runDatum(_ datum: Datum, hash: ChunkID, spec: PipelineSpec, job: CommitID, folder: String,
-                  sandbox: BatchSandbox? = nil) async throws -> (DatumOutcomeRecord, [ResultFile]) {
+                  sandbox: BatchSandbox? = nil, view: String? = nil, inputNames: [String] = [])
+        async throws -> (DatumOutcomeRecord, [ResultFile]) {
+        func present(into root: String) async throws -> [DatumRun.Input] {
+            if let views, let view { return views.show(datum, as: view, inputs: inputNames) }
+            return try await materialize(datum, into: root)
+        }
         let directory = "\(folder)/\(hash.hex)"
         var attempts: UInt32 = 0
         var last: DatumOutcome?
@@ -165,7 +186,7 @@ public final class Worker: Sendable {
             try Task.checkCancellation()
             attempts += 1
             try? FileManager.default.removeItem(atPath: directory)
-            let inputs = try await materialize(datum, into: directory + "/in")
+            let inputs = try await present(into: directory + "/in")
             defer { try? FileManager.default.removeItem(atPath: directory + "/in") }
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             let run = DatumRun(cmd: spec.transform.cmd, stdin: spec.transform.stdin, env: env,
@@ -194,7 +215,7 @@ public final class Worker: Sendable {
         if let errCmd = spec.transform.errCmd {
             let errOutput = directory + "/err-out"
             try FileManager.default.createDirectory(atPath: errOutput, withIntermediateDirectories: true)
-            let inputs = try await materialize(datum, into: directory + "/in-err")
+            let inputs = try await present(into: directory + "/in-err")
             if let outcome = try? await runtime.run(DatumRun(cmd: errCmd, env: env, inputs: inputs,
                                                             output: errOutput, image: spec.transform.image,
                                                             timeout: spec.datumTimeout)) {

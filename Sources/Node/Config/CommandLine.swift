@@ -99,7 +99,7 @@ enum CommandLineParser {
                      --peers ID=HOST:PORT,... \\
                      --tls-cert FILE --tls-key FILE --tls-ca FILE --admin-token-file FILE \\
                      [--join] [--down-after DURATION] [--replication-factor N] [--repair-interval DURATION] \\
-                     [--gc-interval DURATION] [--gc-grace DURATION] [--chunk-reserve SIZE] [--worker-slots N] [--runtime auto|bwrap|process] \\
+                     [--gc-interval DURATION] [--gc-grace DURATION] [--chunk-reserve SIZE] [--worker-slots N] [--runtime auto|bwrap|process] [--datum-inputs auto|fuse|copy] \\
                      [--log-level LEVEL] [--log-file FILE] [--config FILE]
 
           --id                node id, an integer from 1, unique in the cluster
@@ -118,6 +118,8 @@ enum CommandLineParser {
           --chunk-reserve     free disk space the chunk store leaves alone (default 1GiB)
           --worker-slots      datums this node runs at once (default 2)
           --runtime           how user code runs: auto (bwrap where it works, else process), bwrap, process
+          --datum-inputs      how a datum's inputs reach its code: auto or fuse (FUSE views where FUSE mounts,
+                              else copies, logged), copy (local copies)
           --tls-cert/-key     this node's certificate and key (PEM), signed by the cluster CA
           --tls-ca            the cluster CA certificate (PEM)
           --admin-token-file  file holding the admin token

@@ -58,6 +58,12 @@ extension NodeConfig {
             }
             runtime = choice
         }
+        if let text = settings[.datumInputs] {
+            guard ["auto", "fuse", "copy"].contains(text) else {
+                throw ConfigError("--datum-inputs: '\(text)' is not one of auto, fuse, copy")
+            }
+            datumInputs = text
+        }
         peers = try Self.peerList(try required(.peers))
         tls = TLSFiles(certificate: try required(.tlsCert), privateKey: try required(.tlsKey),
                        certificateAuthority: try required(.tlsCA))

@@ -43,6 +43,8 @@ struct NodeConfig: Sendable, Equatable {
     var workerSlots = 2
     /// How user code runs: bwrap where it works (else the plain process fallback), or one of them forced.
     var runtime = JobRuntimeChoice.auto
+    /// `--datum-inputs`: FUSE views of the datums' inputs where FUSE works (auto, fuse), or copies (copy).
+    var datumInputs = "auto"
 
     /// The founding voters to bootstrap from on first start, or nil for a joining node.
     var bootstrapVoters: [NodeID]? {
@@ -83,6 +85,7 @@ enum ConfigKey: String, CaseIterable, Sendable {
     case logFile = "log-file"
     case workerSlots = "worker-slots"
     case runtime
+    case datumInputs = "datum-inputs"
     case config
 
     /// `--name`, as errors print it.

@@ -29,9 +29,9 @@ final class NodeJobs: JobsIO, Sendable {
 
     /// Runs until cancelled: a coordinator step and a worker step after every applied change, and at
     /// least every second (liveness changes, timeouts).
-    func run(runtime: any ContainerRuntime, scratch: String) async {
+    func run(runtime: any ContainerRuntime, scratch: String, views: DatumViews?) async {
         let coordinator = Coordinator(io: self, logger: logger)
-        let worker = Worker(io: self, runtime: runtime, scratch: scratch, slots: slots, logger: logger)
+        let worker = Worker(io: self, runtime: runtime, scratch: scratch, slots: slots, logger: logger, views: views)
         var seen: UInt64 = 0
         while !Task.isCancelled {
             if context.raft.status.isRunning {

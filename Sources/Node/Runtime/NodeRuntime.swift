@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Jobs
 import Logging
 import Raft
 import Synchronization
@@ -22,6 +23,12 @@ enum NodeRuntime {
     static func run(_ assembly: NodeAssembly) async throws -> Int32 {
         let logger = assembly.logger
         let signals = SignalWatcher([SIGTERM, SIGINT, SIGHUP])
+        // The datums' inputs as FUSE views (or nil: copies), mounted for the node's life.
+        let views = assembly.context.files.flatMap { files in
+            DatumViews.make(choice: assembly.config.datumInputs, jobs: assembly.config.jobsDirectory, trees: files.trees,
+                            logger: NodeAssembly.logger("pachd.jobs", like: assembly.logger)) { try await files.read($0) }
+        }
+        defer { views?.unmount() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await assembly.peerServer.serve() }
             group.addTask { try await assembly.apiServer.serve() }
@@ -48,7 +55,7 @@ enum NodeRuntime {
                                     logger: NodeAssembly.logger("pachd.jobs", like: assembly.logger))
                 let runtime = await JobRuntimeChoice.choose(assembly.config.runtime, scratch: assembly.config.jobsDirectory,
                                                            logger: jobs.logger)
-                group.addTask { await jobs.run(runtime: runtime, scratch: assembly.config.jobsDirectory) }
+                group.addTask { await jobs.run(runtime: runtime, scratch: assembly.config.jobsDirectory, views: views) }
             }
             if assembly.config.join { group.addTask { await assembly.membership.joinCluster() } }
             let metricsBound = metricsServer.map { " metrics \($0.address)" } ?? ""

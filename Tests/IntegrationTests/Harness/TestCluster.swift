@@ -131,6 +131,8 @@ final class TestCluster: Sendable {
         if ProcessInfo.processInfo.environment["PACH_IT_KEEP"] == "1" {
             print("TestCluster: kept \(root)")
         } else {
+            // A killed node leaves its FUSE view of datum inputs mounted (dead) under its folder.
+            StaleClusters.unmountAll(under: root)
             try? FileManager.default.removeItem(atPath: root)
         }
     }
